@@ -1,0 +1,60 @@
+// NestJS 12 ships ESM only and Jest on Node 20 cannot load ES modules, so swc compiles both our
+// TypeScript and those ESM packages to CommonJS on the fly. Type checking is `npm run typecheck`.
+const swcTs = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const swcJs = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022', keepClassNames: true },
+    module: { type: 'commonjs', ignoreDynamic: false },
+  },
+];
+const esmPackages = [
+  '@nestjs',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  'uint8array-extras',
+  '@borewit',
+];
+
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swcTs, '^.+\\.m?js$': swcJs },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  moduleNameMapper: {
+    '^@nestjs-events/core$': '<rootDir>/packages/core/src/index.ts',
+    '^@nestjs-events/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
+    '^@sample/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^@sample/orders-service$': '<rootDir>/apps/orders-service/src/index.ts',
+    '^@sample/notifications-service$': '<rootDir>/apps/notifications-service/src/index.ts',
+  },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,libs,apps}/*/src/**/*.spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+    },
+  ],
+};

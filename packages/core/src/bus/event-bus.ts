@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { inheritMetadata } from '../context/event-context';
+import { attachDefinition, definitionOf } from '../definition/define-event';
+import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
+import { EventsMonitor } from '../monitor/events.monitor';
+import type { Transport } from '../transport/transport.interface';
+import { TransportRegistry } from '../transport/transport.registry';
+import { assertEnvelope } from './envelope.check';
+
+/**
+ * Publishes events. Each event is checked against its definition's schema, stamped with this
+ * service's `source` and with the correlation of the event being handled, then handed to the
+ * transport its type is routed to. The returned promise rejects when any event is refused.
+ */
+@Injectable()
+export class EventBus {
+  private readonly source: string;
+
+  constructor(
+    @Inject(EVENTS_MODULE_OPTIONS) options: EventsModuleOptions,
+    private readonly transports: TransportRegistry,
+    private readonly monitor: EventsMonitor,
+  ) {
+    this.source = options.source;
+  }
+
+  async publish(event: EventEnvelope): Promise<void> {
+    const prepared = await this.prepare(event);
+    const transport = this.transports.forType(prepared.type);
+    await transport.publish([prepared]);
+    this.reportPublished([prepared], transport);
+  }
+
+  /**
+   * Publishes several events. All are validated before any is sent, so invalid data sends nothing;
+   * events routed to one transport go to it in one call, so it can batch them.
+   */
+  async publishAll(events: readonly EventEnvelope[]): Promise<void> {
+    const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+    const groups = new Map<Transport, EventEnvelope[]>();
+    for (const event of prepared) {
+      const transport = this.transports.forType(event.type);
+      const group = groups.get(transport);
+      if (group) group.push(event);
+      else groups.set(transport, [event]);
+    }
+    await Promise.all(
+      [...groups].map(async ([transport, group]) => {
+        await transport.publish(group);
+        this.reportPublished(group, transport);
+      }),
+    );
+  }
+
+  private prepare(event: EventEnvelope): EventEnvelope | Promise<EventEnvelope> {
+    assertEnvelope(event, 'publish');
+    const definition = definitionOf(event);
+    if (!definition?.schema) return this.stamp(event, event.data);
+    const data = definition.validate(event.data);
+    return data instanceof Promise
+      ? data.then((valid) => this.stamp(event, valid))
+      : this.stamp(event, data);
+  }
+
+  private stamp(event: EventEnvelope, data: unknown): EventEnvelope {
+    const hasMetadata = typeof event.metadata?.correlationId === 'string';
+    if (event.source && data === event.data && hasMetadata) return event;
+    const stamped: EventEnvelope = {
+      ...event,
+      source: event.source || this.source,
+      data,
+      metadata: hasMetadata ? event.metadata : inheritMetadata(event.id, event.metadata),
+    };
+    const definition = definitionOf(event);
+    return definition ? attachDefinition(stamped, definition) : stamped;
+  }
+
+  private reportPublished(events: readonly EventEnvelope[], transport: Transport): void {
+    if (!this.monitor.observed) return;
+    for (const event of events) this.monitor.notify({ kind: 'published', event, transport: transport.name });
+  }
+}

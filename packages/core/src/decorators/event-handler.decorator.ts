@@ -1,0 +1,50 @@
+import { EVENT_HANDLER_METADATA } from '../events.constants';
+import type { EventDefinition } from '../definition/event-definition.interface';
+import type { EventPattern } from '../matching/event-pattern.interface';
+import type { RetryOptions } from '../retry/retry-policy';
+
+/** An exact event type, a wildcard selector (`order.*`, `billing.**`) or an event definition. */
+export type EventSelector = string | EventDefinition<any, any>;
+
+export interface EventHandlerOptions {
+  /** Retry policy of this handler, merged over the module's `retry`. */
+  retry?: RetryOptions;
+  /** Transport to consume from, by name. @default the first transport of the module */
+  transport?: string;
+  /** Queue (or other endpoint) to consume from, for brokered transports. */
+  queue?: string;
+  /** Content filter (EventBridge pattern language); reserved, see `EventPattern`. */
+  pattern?: EventPattern;
+}
+
+/** @internal What `@EventHandler` records on a method. */
+export interface EventHandlerMetadata {
+  readonly events: readonly unknown[];
+  readonly options: EventHandlerOptions;
+}
+
+/**
+ * Marks a method as the handler of one or more events. With a definition, the method receives
+ * the event lifted to the definition's version and validated against its schema; with a type or a
+ * wildcard, it receives the envelope as published. Decorators may be stacked.
+ *
+ * ```ts
+ * @EventHandler(OrderCreated, { retry: { maxAttempts: 5 } })
+ * async onOrderCreated(event: EventOf<typeof OrderCreated>) { … }
+ * ```
+ */
+export function EventHandler(
+  events: EventSelector | readonly EventSelector[],
+  options: EventHandlerOptions = {},
+): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    // Checked at bootstrap, where the error can name the class and method (and where an
+    // `undefined` from a circular import can be told apart from a typo).
+    const list: readonly unknown[] = Array.isArray(events) ? events : [events];
+    const metadata: EventHandlerMetadata = { events: list, options };
+    const method = descriptor.value as object;
+    const previous = (Reflect.getMetadata(EVENT_HANDLER_METADATA, method) as EventHandlerMetadata[]) ?? [];
+    Reflect.defineMetadata(EVENT_HANDLER_METADATA, [...previous, metadata], method);
+    return descriptor;
+  };
+}

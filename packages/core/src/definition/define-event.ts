@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { EVENT_DEFINITION_REF } from '../events.constants';
+import { inheritMetadata } from '../context/event-context';
+import { EventsConfigurationError } from '../errors/events-configuration.error';
+import { MissingUpcasterError, UnsupportedEventVersionError } from '../errors/event-version.error';
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type {
+  CreateEventOptions,
+  EventDefinition,
+  EventDefinitionConfig,
+  Upcaster,
+} from './event-definition.interface';
+import { validateWithSchema } from './schema-validation';
+
+const EVENT_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+class Definition<TType extends string, TData> implements EventDefinition<TType, TData> {
+  constructor(
+    readonly type: TType,
+    readonly version: number,
+    readonly schema: StandardSchemaV1<unknown, TData> | undefined,
+    private readonly upcasters: Readonly<Record<number, Upcaster>>,
+  ) {}
+
+  create(data: TData, options: CreateEventOptions = {}): EventEnvelope<TData, TType> {
+    const id = options.id ?? randomUUID();
+    const occurredAt = options.occurredAt ?? new Date();
+    const envelope: EventEnvelope<TData, TType> = {
+      id,
+      type: this.type,
+      version: this.version,
+      source: options.source ?? '',
+      ...(options.aggregateId !== undefined && { aggregateId: options.aggregateId }),
+      occurredAt: typeof occurredAt === 'string' ? occurredAt : occurredAt.toISOString(),
+      data,
+      metadata: inheritMetadata(id, options.metadata),
+    };
+    return attachDefinition(envelope, this);
+  }
+
+  is(event: EventEnvelope): event is EventEnvelope<TData, TType> {
+    return event.type === this.type && event.version === this.version;
+  }
+
+  upcast(event: EventEnvelope): EventEnvelope<unknown, TType> {
+    if (event.version === this.version) return event as EventEnvelope<unknown, TType>;
+    if (event.version > this.version) {
+      throw new UnsupportedEventVersionError(this.type, event.version, this.version);
+    }
+    let data = event.data;
+    for (let version = event.version; version < this.version; version++) {
+      const upcaster = this.upcasters[version];
+      if (!upcaster) throw new MissingUpcasterError(this.type, version, this.version);
+      data = upcaster(data, event);
+    }
+    return { ...event, version: this.version, data } as EventEnvelope<unknown, TType>;
+  }
+
+  validate(data: unknown): TData | Promise<TData> {
+    if (!this.schema) return data as TData;
+    return validateWithSchema(this.schema, data, this.type, this.version);
+  }
+}
+
+/** Links an envelope to the definition that made it, without making it part of the payload. */
+export function attachDefinition<T extends EventEnvelope>(
+  envelope: T,
+  definition: EventDefinition<any, any>,
+): T {
+  Object.defineProperty(envelope, EVENT_DEFINITION_REF, { value: definition, enumerable: false });
+  return envelope;
+}
+
+/** The definition that created `envelope`, if it was made with `create()`. */
+export function definitionOf(envelope: EventEnvelope): EventDefinition<any, any> | undefined {
+  return (envelope as { [EVENT_DEFINITION_REF]?: EventDefinition<any, any> })[EVENT_DEFINITION_REF];
+}
+
+export function isEventDefinition(value: unknown): value is EventDefinition<any, any> {
+  return value instanceof Definition;
+}
+
+export function assertEventType(type: unknown, where: string): asserts type is string {
+  if (typeof type !== 'string' || !EVENT_TYPE.test(type)) {
+    throw new EventsConfigurationError(
+      `${where}: event type ${JSON.stringify(type)} is invalid. Use dot-separated words of ` +
+        'letters, digits, "-" and "_", e.g. "order.created".',
+    );
+  }
+}
+
+/**
+ * Declares a versioned event once, for producers and consumers alike.
+ *
+ * ```ts
+ * export const OrderCreated = defineEvent({
+ *   type: 'order.created',
+ *   version: 2,
+ *   schema: z.object({ orderId: z.string(), amount: z.number(), currency: z.string() }),
+ *   upcasters: { 1: (v1) => ({ ...v1, currency: 'KRW' }) },
+ * });
+ * ```
+ */
+export function defineEvent<TType extends string, TSchema extends StandardSchemaV1>(
+  config: EventDefinitionConfig<TType, TSchema> & { schema: TSchema },
+): EventDefinition<TType, StandardSchemaV1.InferOutput<TSchema>>;
+export function defineEvent<TData = unknown, TType extends string = string>(
+  config: EventDefinitionConfig<TType, never> & { schema?: undefined },
+): EventDefinition<TType, TData>;
+export function defineEvent(
+  config: EventDefinitionConfig<string, StandardSchemaV1>,
+): EventDefinition<string, unknown> {
+  const where = `defineEvent(${JSON.stringify(config?.type)})`;
+  assertEventType(config?.type, where);
+  const version = config.version ?? 1;
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new EventsConfigurationError(`${where}: version must be a positive integer, got ${version}.`);
+  }
+  if (config.schema !== undefined && typeof config.schema?.['~standard']?.validate !== 'function') {
+    throw new EventsConfigurationError(
+      `${where}: schema is not a Standard Schema validator. Pass a zod, valibot or arktype ` +
+        'schema (or any object with a "~standard" property).',
+    );
+  }
+  const upcasters = { ...config.upcasters };
+  for (const key of Object.keys(upcasters)) {
+    const from = Number(key);
+    if (!Number.isSafeInteger(from) || from < 1 || from >= version) {
+      throw new EventsConfigurationError(
+        `${where}: upcasters[${key}] is out of range; upcasters are keyed by the version they ` +
+          `lift from, 1 to ${version - 1}.`,
+      );
+    }
+    if (typeof upcasters[from] !== 'function') {
+      throw new EventsConfigurationError(`${where}: upcasters[${key}] must be a function.`);
+    }
+  }
+  return new Definition(config.type, version, config.schema, upcasters);
+}

@@ -1,0 +1,208 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ContextIdFactory,
+  DiscoveryService,
+  ExternalContextCreator,
+  MetadataScanner,
+  ModuleRef,
+} from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { EventHandlerMetadata } from '../decorators/event-handler.decorator';
+import { isEventDefinition } from '../definition/define-event';
+import type { EventDefinition } from '../definition/event-definition.interface';
+import { HandlerSubscription, type HandlerInvoker } from '../dispatch/handler.subscription';
+import { EventParamsFactory } from '../dispatch/event-params.factory';
+import { EventsConfigurationError } from '../errors/events-configuration.error';
+import {
+  EVENT_HANDLER_ARGS_METADATA,
+  EVENT_HANDLER_METADATA,
+  EVENTS_CONTEXT_TYPE,
+} from '../events.constants';
+import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
+import { compileTypeMatcher } from '../matching/event-type-matcher';
+import { EventsMonitor } from '../monitor/events.monitor';
+import { RetryPolicy } from '../retry/retry-policy';
+import { TransportRegistry } from '../transport/transport.registry';
+
+/** A discovered handler with the transport it consumes from. */
+export interface DiscoveredHandler {
+  readonly transport: string;
+  readonly subscription: HandlerSubscription;
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * Finds every `@EventHandler` method on the providers and controllers of the application and
+ * binds it, through Nest's ExternalContextCreator, so that guards, interceptors, pipes and
+ * exception filters apply to it as they do to a route handler.
+ */
+@Injectable()
+export class EventHandlerExplorer {
+  private readonly paramsFactory = new EventParamsFactory();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly contextCreator: ExternalContextCreator,
+    private readonly moduleRef: ModuleRef,
+    private readonly transports: TransportRegistry,
+    private readonly monitor: EventsMonitor,
+    @Inject(EVENTS_MODULE_OPTIONS) private readonly options: EventsModuleOptions,
+  ) {}
+
+  explore(): DiscoveredHandler[] {
+    const found: DiscoveredHandler[] = [];
+    const owners = new Map<string, string>();
+    const seen = new Set<unknown>();
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      // Aliases (useExisting) point at a wrapper that is visited on its own.
+      if (wrapper.isAlias) continue;
+      const isStatic = wrapper.isDependencyTreeStatic();
+      const instance = wrapper.instance as object | undefined;
+      // A request-scoped provider has no instance until an event comes; its class is the metatype.
+      const prototype: object | undefined = isStatic
+        ? instance && Object.getPrototypeOf(instance)
+        : (wrapper.metatype as { prototype?: object } | null)?.prototype;
+      if (!prototype || seen.has(isStatic ? instance : wrapper.metatype)) continue;
+      seen.add(isStatic ? instance : wrapper.metatype);
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = (prototype as Record<string, Method>)[methodName];
+        const entries = Reflect.getMetadata(EVENT_HANDLER_METADATA, method) as
+          | EventHandlerMetadata[]
+          | undefined;
+        if (!entries) continue;
+        const className = (isStatic ? instance!.constructor : (wrapper.metatype as Method)).name;
+        const handler = `${className}.${methodName}`;
+        const module = wrapper.host?.name ?? 'unknown module';
+        const owner = owners.get(handler);
+        if (owner !== undefined) {
+          throw new EventsConfigurationError(
+            `${handler} is registered twice (in ${owner} and ${module}), so every event would be ` +
+              'handled twice. Provide the class in one module and import that module elsewhere.',
+          );
+        }
+        owners.set(handler, module);
+        const invoke = isStatic
+          ? this.staticInvoker(instance!, methodName)
+          : this.scopedInvoker(wrapper, methodName);
+        entries.forEach((entry, index) => {
+          const name = entries.length > 1 ? `${handler}#${index + 1}` : handler;
+          found.push(this.bind(name, entry, invoke));
+        });
+      }
+    }
+    return found;
+  }
+
+  private bind(handler: string, entry: EventHandlerMetadata, invoke: HandlerInvoker): DiscoveredHandler {
+    const { events, options } = entry;
+    const where = `@EventHandler on ${handler}`;
+    if (events.length === 0) {
+      throw new EventsConfigurationError(`${where}: no event given. Pass a definition or an event type.`);
+    }
+    const eventTypes: string[] = [];
+    const matchers: Array<(type: string) => boolean> = [];
+    const definitions = new Map<string, EventDefinition<any, any>>();
+    for (const selector of events) {
+      if (isEventDefinition(selector)) {
+        const other = definitions.get(selector.type);
+        if (other && other !== selector) {
+          throw new EventsConfigurationError(
+            `${where}: two definitions of "${selector.type}" (v${other.version} and ` +
+              `v${selector.version}). Select the newest; older versions are upcast to it.`,
+          );
+        }
+        definitions.set(selector.type, selector);
+        eventTypes.push(selector.type);
+      } else if (typeof selector === 'string') {
+        try {
+          matchers.push(compileTypeMatcher(selector));
+        } catch (error) {
+          throw new EventsConfigurationError(`${where}: ${(error as Error).message}`);
+        }
+        eventTypes.push(selector);
+      } else {
+        throw new EventsConfigurationError(
+          `${where}: ${describeValue(selector)} is not an event type or a definition made with ` +
+            'defineEvent().' +
+            (selector === undefined
+              ? ' If it is imported, a circular import may leave it undefined when the class is declared.'
+              : ''),
+        );
+      }
+    }
+    if (options.pattern !== undefined) {
+      throw new EventsConfigurationError(
+        `${where}: content patterns are not supported by this version of @nestjs-events/core. ` +
+          'Remove "pattern" and test the event inside the handler.',
+      );
+    }
+    let retry: RetryPolicy;
+    try {
+      retry = new RetryPolicy(RetryPolicy.merge(this.options.retry, options.retry));
+    } catch (error) {
+      throw new EventsConfigurationError(`${where}: ${(error as Error).message}`);
+    }
+    const transport = options.transport ?? this.transports.default.name;
+    this.transports.get(transport, where);
+    const subscription = new HandlerSubscription({
+      handler,
+      eventTypes,
+      matchers,
+      definitions,
+      queue: options.queue,
+      retry,
+      invoke,
+      monitor: this.monitor,
+    });
+    return { transport, subscription };
+  }
+
+  private staticInvoker(instance: object, methodName: string): HandlerInvoker {
+    const method = (instance as Record<string, Method>)[methodName];
+    const run = this.contextCreator.create(
+      instance,
+      method,
+      methodName,
+      EVENT_HANDLER_ARGS_METADATA,
+      this.paramsFactory,
+      undefined,
+      undefined,
+      undefined,
+      EVENTS_CONTEXT_TYPE,
+    );
+    return (event) => run(event);
+  }
+
+  /** Request-scoped handlers get a fresh instance per event, with the event as `REQUEST`. */
+  private scopedInvoker(wrapper: InstanceWrapper, methodName: string): HandlerInvoker {
+    return async (event: EventEnvelope) => {
+      const contextId = ContextIdFactory.create();
+      this.moduleRef.registerRequestByContextId(event, contextId);
+      const instance = await this.moduleRef.resolve<object>(wrapper.token, contextId, { strict: false });
+      const method = (instance as Record<string, Method>)[methodName];
+      const run = this.contextCreator.create(
+        instance,
+        method,
+        methodName,
+        EVENT_HANDLER_ARGS_METADATA,
+        this.paramsFactory,
+        contextId,
+        wrapper.id,
+        undefined,
+        EVENTS_CONTEXT_TYPE,
+      );
+      return run(event);
+    };
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'function') return `the function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object') return `an object with keys ${JSON.stringify(Object.keys(value))}`;
+  return JSON.stringify(value);
+}

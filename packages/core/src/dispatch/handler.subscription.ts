@@ -1,0 +1,133 @@
+import { ForbiddenException, Logger } from '@nestjs/common';
+import { runInHandlingContext, type HandlingContext } from '../context/event-context';
+import { definitionOf } from '../definition/define-event';
+import type { EventDefinition } from '../definition/event-definition.interface';
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import { EventsMonitor } from '../monitor/events.monitor';
+import type { RetryPolicy } from '../retry/retry-policy';
+import type {
+  DeliveryInfo,
+  DeliveryOutcome,
+  EventSubscription,
+} from '../transport/transport.interface';
+
+/** Runs the handler method for one event (through Nest's guards, interceptors, pipes, filters). */
+export type HandlerInvoker = (event: EventEnvelope) => Promise<unknown>;
+
+export interface HandlerSubscriptionConfig {
+  readonly handler: string;
+  readonly eventTypes: readonly string[];
+  readonly matchers: ReadonlyArray<(type: string) => boolean>;
+  /** Definitions the handler selected, by event type: their events are upcast and validated. */
+  readonly definitions: ReadonlyMap<string, EventDefinition<any, any>>;
+  readonly queue?: string;
+  readonly retry: RetryPolicy;
+  readonly invoke: HandlerInvoker;
+  readonly monitor: EventsMonitor;
+}
+
+const HANDLED: DeliveryOutcome = { status: 'handled' };
+const SKIPPED: DeliveryOutcome = { status: 'skipped' };
+// What Nest's ExternalContextCreator throws when a guard returns false.
+const GUARD_DENIAL = 'Forbidden resource';
+
+/**
+ * One `@EventHandler` method bound to its instance: lifts and validates what it receives, runs it
+ * in the handling context (so the events it publishes inherit correlation and causation), and
+ * turns the result into what the transport should do next, per the handler's retry policy.
+ */
+export class HandlerSubscription implements EventSubscription {
+  private readonly logger = new Logger('EventHandler');
+  readonly handler: string;
+  readonly eventTypes: readonly string[];
+  readonly queue?: string;
+
+  constructor(private readonly config: HandlerSubscriptionConfig) {
+    this.handler = config.handler;
+    this.eventTypes = config.eventTypes;
+    this.queue = config.queue;
+  }
+
+  matches(type: string): boolean {
+    return this.config.definitions.has(type) || this.config.matchers.some((matches) => matches(type));
+  }
+
+  async handle(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
+    const started = performance.now();
+    const context: HandlingContext = { event: received, handler: this.handler, attempt: delivery.attempt };
+    try {
+      const event = await this.prepare(received, delivery);
+      (context as { event: EventEnvelope }).event = event;
+      await runInHandlingContext(context, () => this.config.invoke(event));
+    } catch (error) {
+      return this.failed(received, delivery.attempt, error);
+    }
+    const { monitor } = this.config;
+    if (context.skipped) {
+      if (monitor.observed) {
+        monitor.notify({ kind: 'skipped', event: context.event, handler: this.handler, reason: context.skipped });
+      }
+      return SKIPPED;
+    }
+    if (monitor.observed) {
+      monitor.notify({
+        kind: 'handled',
+        event: context.event,
+        handler: this.handler,
+        attempt: delivery.attempt,
+        durationMs: performance.now() - started,
+      });
+    }
+    return HANDLED;
+  }
+
+  /** Lifts the event to the selected definition's version and validates it when needed. */
+  private prepare(event: EventEnvelope, delivery: DeliveryInfo): EventEnvelope | Promise<EventEnvelope> {
+    const definition = this.config.definitions.get(event.type);
+    if (!definition) return event;
+    const lifted = definition.upcast(event);
+    // Validated by this process's bus with this very definition: checking again adds nothing.
+    if (lifted === event && delivery.trusted && definitionOf(event) === definition) return event;
+    const data = definition.validate(lifted.data);
+    return data instanceof Promise
+      ? data.then((valid) => ({ ...lifted, data: valid }))
+      : { ...lifted, data };
+  }
+
+  private failed(event: EventEnvelope, attempt: number, error: unknown): DeliveryOutcome {
+    const { monitor } = this.config;
+    if (error instanceof ForbiddenException && error.message === GUARD_DENIAL) {
+      this.logger.debug(`${this.handler} skipped event ${event.id} (${event.type}): a guard denied it`);
+      if (monitor.observed) monitor.notify({ kind: 'skipped', event, handler: this.handler, reason: 'guard' });
+      return SKIPPED;
+    }
+    const decision = this.config.retry.decide(error, attempt);
+    const what = `${this.handler} failed on event ${event.id} (${event.type}, correlation ${event.metadata?.correlationId}) at attempt ${attempt}`;
+    if (decision.retry) {
+      this.logger.warn(`${what}: ${describe(error)}; retrying in ${decision.delayMs} ms`);
+      if (monitor.observed) {
+        monitor.notify({ kind: 'retrying', event, handler: this.handler, attempt, delayMs: decision.delayMs, error });
+      }
+      return { status: 'retry', delayMs: decision.delayMs, error };
+    }
+    this.logger.error(
+      `${what}: ${describe(error)}; dead-lettered (${decision.reason})`,
+      error instanceof Error ? error.stack : undefined,
+    );
+    if (monitor.observed) {
+      monitor.notify({
+        kind: 'dead-lettered',
+        event,
+        handler: this.handler,
+        reason: decision.reason,
+        error,
+        attempts: attempt,
+      });
+    }
+    return { status: 'dead-letter', reason: decision.reason, error, attempts: attempt };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,68 @@
+import { Module, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { EventBus } from './bus/event-bus';
+import { EventFactory } from './definition/event.factory';
+import { EventHandlerExplorer } from './discovery/event-handler.explorer';
+import { EVENTS_TRANSPORTS, IDEMPOTENCY_STORE } from './events.constants';
+import { ConfigurableEventsModule, EVENTS_MODULE_OPTIONS } from './events-module.definition';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store';
+import type { EventsModuleOptions } from './interfaces/events-module-options.interface';
+import { EventsMonitor } from './monitor/events.monitor';
+import { InMemoryTransport } from './transport/in-memory.transport';
+import { TransportRegistry } from './transport/transport.registry';
+import { TransportsLifecycle } from './transport/transports.lifecycle';
+
+const providers: Provider[] = [
+  {
+    provide: TransportRegistry,
+    // Built per module instance, so two applications never share a default transport.
+    useFactory: (options: EventsModuleOptions) =>
+      new TransportRegistry(options.transports ?? [new InMemoryTransport()], options.routes),
+    inject: [EVENTS_MODULE_OPTIONS],
+  },
+  {
+    provide: EVENTS_TRANSPORTS,
+    useFactory: (registry: TransportRegistry) => registry.transports,
+    inject: [TransportRegistry],
+  },
+  {
+    provide: IDEMPOTENCY_STORE,
+    useFactory: (options: EventsModuleOptions) =>
+      options.idempotency?.store ?? new MemoryIdempotencyStore(),
+    inject: [EVENTS_MODULE_OPTIONS],
+  },
+  EventBus,
+  EventFactory,
+  EventsMonitor,
+  EventHandlerExplorer,
+  TransportsLifecycle,
+  IdempotencyInterceptor,
+];
+
+/**
+ * Domain events for a Nest application.
+ *
+ * ```ts
+ * @Module({ imports: [EventsModule.forRoot({ source: 'orders-service' })] })
+ * export class AppModule {}
+ * ```
+ *
+ * Global by default (`isGlobal: false` to opt out); `forRootAsync` takes `imports`, `inject` and
+ * `useFactory` as usual, e.g. to read options from `ConfigService`.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers,
+  exports: [
+    EventBus,
+    EventFactory,
+    EventsMonitor,
+    IdempotencyInterceptor,
+    IDEMPOTENCY_STORE,
+    EVENTS_TRANSPORTS,
+    // Enhancers such as IdempotencyInterceptor are built in the modules that use them.
+    EVENTS_MODULE_OPTIONS,
+  ],
+})
+export class EventsModule extends ConfigurableEventsModule {}

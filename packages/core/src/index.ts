@@ -1,0 +1,60 @@
+export { EventsModule } from './events.module';
+export { EVENTS_MODULE_OPTIONS } from './events-module.definition';
+export type { EventsModuleOptions } from './interfaces/events-module-options.interface';
+export type { EventEnvelope, EventMetadata } from './interfaces/event-envelope.interface';
+export { EVENTS_CONTEXT_TYPE, IDEMPOTENCY_STORE } from './events.constants';
+
+export { defineEvent } from './definition/define-event';
+export type {
+  CreateEventOptions,
+  EventDataOf,
+  EventDefinition,
+  EventDefinitionConfig,
+  EventOf,
+  Upcaster,
+} from './definition/event-definition.interface';
+export { EventFactory } from './definition/event.factory';
+
+export { EventBus } from './bus/event-bus';
+export {
+  currentHandlingContext,
+  runWithEventMetadata,
+  type HandlingContext,
+  type SkipReason,
+} from './context/event-context';
+
+export { EventHandler, type EventHandlerOptions, type EventSelector } from './decorators/event-handler.decorator';
+export { CurrentEvent, EventData } from './decorators/event-params.decorator';
+export { Idempotent } from './decorators/idempotent.decorator';
+
+export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+export type { IdempotencyOptions } from './idempotency/idempotency-options.interface';
+export type { ClaimResult, IdempotencyStore } from './idempotency/idempotency-store.interface';
+export {
+  MemoryIdempotencyStore,
+  type MemoryIdempotencyStoreOptions,
+} from './idempotency/memory-idempotency.store';
+
+export { RetryPolicy, type RetryDecision, type RetryOptions } from './retry/retry-policy';
+
+export { compileTypeMatcher } from './matching/event-type-matcher';
+export type { EventPattern } from './matching/event-pattern.interface';
+
+export {
+  InMemoryTransport,
+  type DeadLetter,
+  type InMemoryTransportOptions,
+} from './transport/in-memory.transport';
+export type {
+  DeadLetterReason,
+  DeliveryInfo,
+  DeliveryOutcome,
+  EventSubscription,
+  Transport,
+  TransportHealth,
+} from './transport/transport.interface';
+
+export { EventsMonitor } from './monitor/events.monitor';
+export type { EventNotification } from './monitor/event-notification.interface';
+
+export * from './errors';

@@ -1,0 +1,1 @@
+export { EventProbe, type WaitOptions } from './event-probe';

@@ -1,0 +1,211 @@
+import { Logger } from '@nestjs/common';
+import { EventEmitter2 } from 'eventemitter2';
+import { TransportStoppedError } from '../errors/transport-stopped.error';
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type {
+  DeadLetterReason,
+  DeliveryOutcome,
+  EventSubscription,
+  Transport,
+  TransportHealth,
+} from './transport.interface';
+
+export interface InMemoryTransportOptions {
+  /** Name for `routes` and the handler option `transport`. @default 'memory' */
+  name?: string;
+  /**
+   * Emitter to deliver through, e.g. the one of `EventEmitterModule` so that `@OnEvent` listeners
+   * see the envelopes too. It must use `wildcard: true` and the `.` delimiter.
+   * @default a private EventEmitter2
+   */
+  emitter?: EventEmitter2;
+  /** Dead letters kept for inspection; the oldest are dropped (and logged) beyond this. @default 10000 */
+  maxDeadLetters?: number;
+}
+
+/** An event that a handler could not process, kept by the in-memory transport. */
+export interface DeadLetter extends DeadLetterReason {
+  readonly event: EventEnvelope;
+  readonly handler: string;
+  readonly deadLetteredAt: Date;
+}
+
+type Listener = (event: EventEnvelope) => void;
+
+/**
+ * Delivers events inside the process through EventEmitter2. Each handler is its own subscriber:
+ * it is retried, dead-lettered and drained independently of the others. Delivery is asynchronous,
+ * so a publisher never runs (or waits for) handler code.
+ */
+export class InMemoryTransport implements Transport {
+  readonly name: string;
+  private readonly logger = new Logger(InMemoryTransport.name);
+  private readonly emitter: EventEmitter2;
+  private readonly listeners: Array<[string, Listener]> = [];
+  private readonly maxDeadLetters: number;
+  private readonly deadLetterList: DeadLetter[] = [];
+  private readonly retries = new Map<NodeJS.Timeout, () => void>();
+  private readonly beforeStart: EventEnvelope[] = [];
+  private idleWaiters: Array<() => void> = [];
+  private inFlight = 0;
+  private state: 'created' | 'started' | 'stopping' | 'stopped' = 'created';
+
+  constructor(options: InMemoryTransportOptions = {}) {
+    this.name = options.name ?? 'memory';
+    this.emitter =
+      options.emitter ?? new EventEmitter2({ wildcard: true, delimiter: '.', maxListeners: 0 });
+    this.maxDeadLetters = options.maxDeadLetters ?? 10_000;
+  }
+
+  /** Events that exhausted their retries or could not be processed, oldest first. */
+  get deadLetters(): readonly DeadLetter[] {
+    return this.deadLetterList;
+  }
+
+  clearDeadLetters(): void {
+    this.deadLetterList.length = 0;
+  }
+
+  publish(events: readonly EventEnvelope[]): Promise<void> {
+    if (this.state === 'stopped') {
+      return Promise.reject(new TransportStoppedError(this.name, events.map((e) => e.id)));
+    }
+    if (this.state === 'created') {
+      // Handlers subscribe at bootstrap; hold what is published earlier instead of losing it.
+      this.beforeStart.push(...events);
+      return Promise.resolve();
+    }
+    for (const event of events) this.emitter.emit(event.type, event);
+    return Promise.resolve();
+  }
+
+  subscribe(subscription: EventSubscription): void {
+    let listener: Listener = (event) => this.deliver(subscription, event, 1);
+    if (subscription.eventTypes.length > 1) {
+      // A handler that selects both `order.created` and `order.*` must still run once per event:
+      // EventEmitter2 calls its listeners synchronously, so remember the event for this turn only.
+      let current: EventEnvelope | undefined;
+      listener = (event) => {
+        if (event === current) return;
+        current = event;
+        queueMicrotask(() => (current = undefined));
+        this.deliver(subscription, event, 1);
+      };
+    }
+    for (const selector of subscription.eventTypes) {
+      this.emitter.on(selector, listener);
+      this.listeners.push([selector, listener]);
+    }
+  }
+
+  start(): Promise<void> {
+    if (this.state !== 'created') return Promise.resolve();
+    this.state = 'started';
+    const held = this.beforeStart.splice(0);
+    for (const event of held) this.emitter.emit(event.type, event);
+    return Promise.resolve();
+  }
+
+  async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const result = await Promise.race([this.whenIdle().then(() => 'idle' as const), deadline]);
+    clearTimeout(timer);
+    if (result === 'deadline') {
+      this.logger.warn(
+        `Drain deadline of ${deadlineMs} ms reached with ${this.inFlight} deliveries in flight ` +
+          `(${this.retries.size} waiting to retry); waiting retries are dead-lettered.`,
+      );
+      for (const [retryTimer, giveUp] of this.retries) {
+        clearTimeout(retryTimer);
+        giveUp();
+      }
+    }
+    for (const [selector, listener] of this.listeners) this.emitter.off(selector, listener);
+    this.listeners.length = 0;
+    this.state = 'stopped';
+  }
+
+  health(): TransportHealth {
+    return {
+      status: this.state === 'started' || this.state === 'created' ? 'up' : 'down',
+      details: { state: this.state, inFlight: this.inFlight, deadLetters: this.deadLetterList.length },
+    };
+  }
+
+  /** Resolves once no delivery is running or waiting to be retried. */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0 && this.beforeStart.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private deliver(subscription: EventSubscription, event: EventEnvelope, attempt: number): void {
+    this.inFlight++;
+    // Deferred, so the publisher never runs handler code and handlers never see its stack.
+    queueMicrotask(() => {
+      void subscription
+        .handle(event, { attempt, trusted: true })
+        .then((outcome) => this.settle(subscription, event, attempt, outcome));
+    });
+  }
+
+  private settle(
+    subscription: EventSubscription,
+    event: EventEnvelope,
+    attempt: number,
+    outcome: DeliveryOutcome,
+  ): void {
+    if (outcome.status === 'retry') {
+      const retry = (): void => {
+        this.retries.delete(timer);
+        this.inFlight--;
+        this.deliver(subscription, event, attempt + 1);
+      };
+      const timer = setTimeout(retry, outcome.delayMs);
+      this.retries.set(timer, () => {
+        this.retries.delete(timer);
+        this.addDeadLetter(subscription, event, { reason: 'shutdown', error: outcome.error, attempts: attempt });
+        this.done();
+      });
+      return;
+    }
+    if (outcome.status === 'dead-letter') this.addDeadLetter(subscription, event, outcome);
+    this.done();
+  }
+
+  private addDeadLetter(
+    subscription: EventSubscription,
+    event: EventEnvelope,
+    reason: DeadLetterReason,
+  ): void {
+    this.deadLetterList.push({
+      event,
+      handler: subscription.handler,
+      reason: reason.reason,
+      error: reason.error,
+      attempts: reason.attempts,
+      deadLetteredAt: new Date(),
+    });
+    if (this.deadLetterList.length > this.maxDeadLetters) {
+      const dropped = this.deadLetterList.shift()!;
+      this.logger.error(
+        `Dead-letter list is full (${this.maxDeadLetters}); dropped the oldest entry: event ` +
+          `${dropped.event.id} (${dropped.event.type}) for ${dropped.handler}. Raise ` +
+          'maxDeadLetters or drain the list.',
+      );
+    }
+  }
+
+  private done(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+
+/** How one delivery of an event reached a handler. */
+export interface DeliveryInfo {
+  /** 1 for the first delivery, 2 for the first retry, … */
+  readonly attempt: number;
+  /**
+   * True when the envelope was validated by this process's bus on publish and handed over in
+   * memory, so the consumer side can skip validating it again.
+   */
+  readonly trusted?: boolean;
+}
+
+/** A failure that ended in the dead-letter destination. */
+export interface DeadLetterReason {
+  readonly reason: 'non-retryable' | 'max-attempts' | 'shutdown';
+  readonly error: unknown;
+  readonly attempts: number;
+}
+
+/**
+ * What the transport must do after a handler saw an event. The decision (retry or not, how long
+ * to wait) is taken by the core from the handler's retry policy; transports only carry it out.
+ */
+export type DeliveryOutcome =
+  | { readonly status: 'handled' }
+  | { readonly status: 'skipped' }
+  | { readonly status: 'retry'; readonly delayMs: number; readonly error: unknown }
+  | ({ readonly status: 'dead-letter' } & DeadLetterReason);
+
+/** One `@EventHandler` method, as transports see it. */
+export interface EventSubscription {
+  /** `ClassName.methodName` (unique within an application). */
+  readonly handler: string;
+  /** Exact types or wildcard selectors (`order.*`, `billing.**`). */
+  readonly eventTypes: readonly string[];
+  /** Queue (or other consumer endpoint) named in the handler options, for brokered transports. */
+  readonly queue?: string;
+  /** True when `type` is one of this subscription's event types. */
+  matches(type: string): boolean;
+  /** Runs the handler for one delivery. Never rejects: failures come back as an outcome. */
+  handle(event: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome>;
+}
+
+export interface TransportHealth {
+  readonly status: 'up' | 'down';
+  readonly details?: Record<string, unknown>;
+}
+
+/**
+ * The seam every transport plugs into. The EventsModule calls `subscribe` for each handler at
+ * bootstrap, then `start` once all are registered; on shutdown, `stop` with a drain deadline.
+ */
+export interface Transport {
+  /** Name used by `routes` and by the handler option `transport`. */
+  readonly name: string;
+  /** Sends envelopes; resolves when the transport has accepted all of them, rejects otherwise. */
+  publish(events: readonly EventEnvelope[]): Promise<void>;
+  subscribe(subscription: EventSubscription): void;
+  start(): Promise<void>;
+  /** Stops consuming, waits for in-flight handlers up to `deadlineMs`, flushes what is pending. */
+  stop(options: { deadlineMs: number }): Promise<void>;
+  health(): TransportHealth | Promise<TransportHealth>;
+}
