@@ -1,0 +1,23 @@
+import type { EventNotification } from '@nestjs-events/core';
+
+const UUID = /^([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** First 8 hex digits of a UUID (enough to follow a flow by eye); other ids as they are. */
+const short = (id: string | undefined) => (id ? (UUID.exec(id)?.[1] ?? id) : '-');
+
+/** One readable line per notification: correlation, event, handler, outcome. */
+export function formatNotification(notification: EventNotification): string {
+  const { event } = notification;
+  const head = `[corr ${short(event.metadata.correlationId)}] ${`${event.type} v${event.version}`.padEnd(22)} ${short(event.id)}`;
+  switch (notification.kind) {
+    case 'published':
+      return `${head}  published  by ${event.source} (caused by ${short(event.metadata.causationId)})`;
+    case 'handled':
+      return `${head}  handled    ${notification.handler} (attempt ${notification.attempt}, ${notification.durationMs.toFixed(1)} ms)`;
+    case 'skipped':
+      return `${head}  skipped    ${notification.handler} (${notification.reason})`;
+    case 'retrying':
+      return `${head}  retrying   ${notification.handler} in ${notification.delayMs} ms: ${String(notification.error)}`;
+    case 'dead-lettered':
+      return `${head}  DEAD       ${notification.handler} after ${notification.attempts} attempt(s): ${String(notification.error)}`;
+  }
+}

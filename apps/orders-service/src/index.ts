@@ -1,0 +1,4 @@
+export { OrdersServiceModule } from './app.module';
+export { OrdersModule } from './orders.module';
+export { OrdersService } from './orders/orders.service';
+export type { Order, PlaceOrder } from './orders/order';

@@ -1,0 +1,3 @@
+export * from './notifications.events';
+export * from './orders.events';
+export * from './users.events';
