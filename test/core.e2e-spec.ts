@@ -24,6 +24,8 @@ import {
   type EventEnvelope,
   type EventOf,
 } from '@nestjs-events/core';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { EventProbe } from '@nestjs-events/core/testing';
 import { tap } from 'rxjs';
 import { ThingArchived, ThingHappened, ThingHappenedV1, ThingNoted } from './fixtures/events';
 import { createTestApp, type TestApp } from './fixtures/create-app';
@@ -77,9 +79,13 @@ describe('publishing and handling', () => {
   it('rejects invalid data at publish, naming the type and the fields, and sends nothing', async () => {
     const { app, probe } = await boot({ providers: [Recorder] });
     const bad = ThingHappened.create({ name: 42, size: -1 } as never);
-    const attempt = app.get(EventBus).publishAll([ThingHappened.create({ name: 'ok', size: 1 }), bad]);
+    const attempt = app
+      .get(EventBus)
+      .publishAll([ThingHappened.create({ name: 'ok', size: 1 }), bad]);
     await expect(attempt).rejects.toThrow(EventValidationError);
-    await expect(attempt).rejects.toThrow(/"thing\.happened" v2 has invalid data: name: .*; size: /);
+    await expect(attempt).rejects.toThrow(
+      /"thing\.happened" v2 has invalid data: name: .*; size: /,
+    );
     await probe.waitForIdle();
     expect(probe.published).toHaveLength(0);
     expect(app.get(Recorder).seen).toHaveLength(0);
@@ -209,7 +215,11 @@ describe('retries and dead letters', () => {
     const transport = new InMemoryTransport();
     const { app, probe } = await boot(
       { providers: [Broken] },
-      { transports: [transport], retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 }, shutdownTimeoutMs: 50 },
+      {
+        transports: [transport],
+        retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+        shutdownTimeoutMs: 50,
+      },
     );
     await app.get(EventBus).publish(ThingNoted.create({ note: 'n' }));
     await probe.waitForNotification('retrying', 'thing.noted');
@@ -387,8 +397,16 @@ describe('correlation and causation', () => {
     await app.get(EventBus).publish(root);
     const archived = await probe.waitForPublished('thing.archived');
     const noted = probe.published.find((e) => e.type === 'thing.noted')!;
-    expect(noted.metadata).toMatchObject({ correlationId: root.id, causationId: root.id, traceparent });
-    expect(archived.metadata).toMatchObject({ correlationId: root.id, causationId: noted.id, traceparent });
+    expect(noted.metadata).toMatchObject({
+      correlationId: root.id,
+      causationId: root.id,
+      traceparent,
+    });
+    expect(archived.metadata).toMatchObject({
+      correlationId: root.id,
+      causationId: noted.id,
+      traceparent,
+    });
     expect(archived.source).toBe('test');
   });
 });
@@ -498,7 +516,9 @@ describe('bootstrap checks', () => {
     }
     const error = await bootstrapError([Wrong]);
     expect(error.name).toBe('EventsConfigurationError');
-    expect(error.message).toMatch(/@EventHandler on Wrong\.onThing: an object with keys \["type"\] is not an event type or a definition/);
+    expect(error.message).toMatch(
+      /@EventHandler on Wrong\.onThing: an object with keys \["type"\] is not an event type or a definition/,
+    );
   });
 
   it('hints at a circular import when the definition is undefined', async () => {
@@ -507,7 +527,9 @@ describe('bootstrap checks', () => {
       @EventHandler(undefined as never)
       onThing() {}
     }
-    expect((await bootstrapError([Circular])).message).toMatch(/Circular\.onThing.*circular import/);
+    expect((await bootstrapError([Circular])).message).toMatch(
+      /Circular\.onThing.*circular import/,
+    );
   });
 
   it('refuses an unknown transport and a malformed selector', async () => {
@@ -516,13 +538,17 @@ describe('bootstrap checks', () => {
       @EventHandler(ThingHappened, { transport: 'sqs' })
       onThing() {}
     }
-    expect((await bootstrapError([Elsewhere])).message).toMatch(/no transport is named "sqs". Known transports: "memory"/);
+    expect((await bootstrapError([Elsewhere])).message).toMatch(
+      /no transport is named "sqs". Known transports: "memory"/,
+    );
     @Injectable()
     class BadSelector {
       @EventHandler('thing..happened')
       onThing() {}
     }
-    expect((await bootstrapError([BadSelector])).message).toMatch(/BadSelector\.onThing: Event type selector/);
+    expect((await bootstrapError([BadSelector])).message).toMatch(
+      /BadSelector\.onThing: Event type selector/,
+    );
   });
 
   it('refuses a handler class provided twice', async () => {
@@ -533,5 +559,44 @@ describe('bootstrap checks', () => {
     }
     const error = await bootstrapError([Twice, { provide: 'AGAIN', useClass: Twice }]);
     expect(error.message).toMatch(/Twice\.onThing is registered twice/);
+  });
+});
+
+describe('forRootAsync', () => {
+  @Injectable()
+  class Listener {
+    @EventHandler(ThingHappened)
+    onThing() {}
+  }
+
+  it('reads its options from ConfigService', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventsModule.forRootAsync({
+          imports: [
+            ConfigModule.forRoot({
+              ignoreEnvFile: true,
+              load: [() => ({ SERVICE_NAME: 'from-config' })],
+            }),
+          ],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            source: config.getOrThrow<string>('SERVICE_NAME'),
+          }),
+        }),
+      ],
+      providers: [Listener],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const probe = EventProbe.attach(app);
+    await app.init();
+    try {
+      await app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
+      const handled = await probe.waitFor('thing.happened');
+      expect(handled.event.source).toBe('from-config');
+      expect(handled.handler).toBe('Listener.onThing');
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -21,7 +21,10 @@ describe('sample shop on the in-memory transport', () => {
   const http = () => request(shop.app.getHttpServer());
 
   async function registerUser(): Promise<string> {
-    const { body } = await http().post('/users').send({ email: 'minji@example.com', name: 'Minji' }).expect(201);
+    const { body } = await http()
+      .post('/users')
+      .send({ email: 'minji@example.com', name: 'Minji' })
+      .expect(201);
     return (body as { id: string }).id;
   }
 
@@ -29,7 +32,11 @@ describe('sample shop on the in-memory transport', () => {
     await registerUser();
     await shop.probe.waitForIdle();
     expect(shop.app.get(MailSink).list()).toEqual([
-      expect.objectContaining({ to: 'minji@example.com', template: 'welcome', subject: 'Welcome, Minji' }),
+      expect.objectContaining({
+        to: 'minji@example.com',
+        template: 'welcome',
+        subject: 'Welcome, Minji',
+      }),
     ]);
   });
 
@@ -44,10 +51,19 @@ describe('sample shop on the in-memory transport', () => {
     await shop.probe.waitForIdle();
     await http().get(`/orders/${order.id}`).expect(200, order);
     expect(shop.app.get(PointsLedger).balance(userId)).toBe(250);
-    const emails = shop.app.get(MailSink).list().filter((e) => e.template === 'order-confirmation');
+    const emails = shop.app
+      .get(MailSink)
+      .list()
+      .filter((e) => e.template === 'order-confirmation');
     expect(emails).toEqual([expect.objectContaining({ to: userId, correlationId: 'checkout-42' })]);
-    const published = shop.probe.published.filter((e) => e.metadata.correlationId === 'checkout-42');
-    expect(published.map((e) => e.type).sort()).toEqual(['email.sent', 'order.created', 'points.credited']);
+    const published = shop.probe.published.filter(
+      (e) => e.metadata.correlationId === 'checkout-42',
+    );
+    expect(published.map((e) => e.type).sort()).toEqual([
+      'email.sent',
+      'order.created',
+      'points.credited',
+    ]);
     expect(published.every((e) => e.source === 'sample-shop')).toBe(true);
     expect(shop.probe.published.some((e) => e.type === 'payment.authorized')).toBe(false);
   });
@@ -66,11 +82,20 @@ describe('sample shop on the in-memory transport', () => {
       causationId: order.id,
     });
     expect(sent?.metadata.correlationId).toBe(order.metadata.correlationId);
-    expect(shop.app.get(MailSink).list().map((e) => e.template)).toEqual(['welcome', 'payment-receipt']);
+    expect(
+      shop.app
+        .get(MailSink)
+        .list()
+        .map((e) => e.template),
+    ).toEqual(['welcome', 'payment-receipt']);
   });
 
   it('handles a legacy v1 order upcast to v2, and skips its redelivery', async () => {
-    const legacy = OrderCreatedV1.create({ orderId: 'ord_legacy', userId: 'usr_1', amount: 120_000 });
+    const legacy = OrderCreatedV1.create({
+      orderId: 'ord_legacy',
+      userId: 'usr_1',
+      amount: 120_000,
+    });
     await shop.app.get(EventBus).publish(legacy);
     await shop.probe.waitForIdle();
     await shop.app.get(EventBus).publish(legacy);
@@ -89,8 +114,15 @@ describe('sample shop on the in-memory transport', () => {
   });
 
   it('answers 400 with the failing fields for a bad order, and publishes nothing', async () => {
-    const { body } = await http().post('/orders').send({ userId: '', amount: -5, channel: 'fax' }).expect(400);
-    expect(body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['amount', 'channel', 'userId']);
+    const { body } = await http()
+      .post('/orders')
+      .send({ userId: '', amount: -5, channel: 'fax' })
+      .expect(400);
+    expect(body.issues.map((i: { path: string }) => i.path).sort()).toEqual([
+      'amount',
+      'channel',
+      'userId',
+    ]);
     expect(shop.probe.published).toHaveLength(0);
   });
 });

@@ -9,13 +9,19 @@ import { formatNotification } from './trace.printer';
 
 const serve = process.argv.includes('--serve');
 
-async function post<T>(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+async function post<T>(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
 
@@ -34,25 +40,47 @@ async function main(): Promise<void> {
   const base = await app.getUrl();
 
   if (serve) {
-    new Logger('Demo').log(`Serving on ${base}: POST /orders, GET /orders/:id, POST /users, GET /emails`);
+    new Logger('Demo').log(
+      `Serving on ${base}: POST /orders, GET /orders/:id, POST /users, GET /emails`,
+    );
     return;
   }
 
   console.log(`Sample shop on ${base}, in-memory transport\n`);
   console.log('1) POST /users');
-  const user = await post<{ id: string }>(base, '/users', { email: 'minji@example.com', name: 'Minji' });
+  const user = await post<{ id: string }>(base, '/users', {
+    email: 'minji@example.com',
+    name: 'Minji',
+  });
   await transport.whenIdle();
 
   console.log('\n2) POST /orders: a small web order (points and a confirmation email)');
-  await post<Order>(base, '/orders', { userId: user.id, amount: 25_000, channel: 'web' }, { 'x-correlation-id': 'checkout-42' });
+  await post<Order>(
+    base,
+    '/orders',
+    { userId: user.id, amount: 25_000, channel: 'web' },
+    { 'x-correlation-id': 'checkout-42' },
+  );
   await transport.whenIdle();
 
-  console.log('\n3) POST /orders: a high-value mobile order (points, a payment authorization, then its receipt email)');
-  const big = await post<Order>(base, '/orders', { userId: user.id, amount: 150_000, currency: 'KRW', channel: 'mobile' });
+  console.log(
+    '\n3) POST /orders: a high-value mobile order (points, a payment authorization, then its receipt email)',
+  );
+  const big = await post<Order>(base, '/orders', {
+    userId: user.id,
+    amount: 150_000,
+    currency: 'KRW',
+    channel: 'mobile',
+  });
   await transport.whenIdle();
 
-  console.log('\n4) A legacy producer publishes order.created v1: handlers receive it upcast to v2');
-  const legacy = OrderCreatedV1.create({ orderId: 'ord_legacy_1', userId: user.id, amount: 120_000 }, { source: 'legacy-checkout' });
+  console.log(
+    '\n4) A legacy producer publishes order.created v1: handlers receive it upcast to v2',
+  );
+  const legacy = OrderCreatedV1.create(
+    { orderId: 'ord_legacy_1', userId: user.id, amount: 120_000 },
+    { source: 'legacy-checkout' },
+  );
   await app.get(EventBus).publish(legacy);
   await transport.whenIdle();
 
@@ -61,9 +89,12 @@ async function main(): Promise<void> {
   await transport.whenIdle();
 
   const emails = app.get(MailSink).list();
-  console.log(`\nGET /orders/${big.id} -> ${JSON.stringify(await (await fetch(`${base}/orders/${big.id}`)).json())}`);
+  console.log(
+    `\nGET /orders/${big.id} -> ${JSON.stringify(await (await fetch(`${base}/orders/${big.id}`)).json())}`,
+  );
   console.log(`Emails sent (${emails.length}):`);
-  for (const email of emails) console.log(`  - ${email.template.padEnd(18)} to ${email.to}: ${email.subject}`);
+  for (const email of emails)
+    console.log(`  - ${email.template.padEnd(18)} to ${email.to}: ${email.subject}`);
   console.log(`Points of ${user.id}: ${app.get(PointsLedger).balance(user.id)}`);
   console.log(`Dead letters: ${transport.deadLetters.length}`);
   await app.close();

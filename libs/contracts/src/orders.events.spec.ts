@@ -16,7 +16,13 @@ describe('order.created', () => {
 
   it('rejects an unknown channel', () => {
     expect(() =>
-      OrderCreated.validate({ orderId: 'o', userId: 'u', amount: 1, currency: 'KRW', channel: 'fax' }),
+      OrderCreated.validate({
+        orderId: 'o',
+        userId: 'u',
+        amount: 1,
+        currency: 'KRW',
+        channel: 'fax',
+      }),
     ).toThrow(/channel/);
   });
 });

@@ -23,7 +23,11 @@ export {
   type SkipReason,
 } from './context/event-context';
 
-export { EventHandler, type EventHandlerOptions, type EventSelector } from './decorators/event-handler.decorator';
+export {
+  EventHandler,
+  type EventHandlerOptions,
+  type EventSelector,
+} from './decorators/event-handler.decorator';
 export { CurrentEvent, EventData } from './decorators/event-params.decorator';
 export { Idempotent } from './decorators/idempotent.decorator';
 

@@ -46,7 +46,11 @@ export class EmailHandler {
     event: EventOf<typeof OrderCreated | typeof UserRegistered | typeof PaymentAuthorized>,
     email: Pick<Email, 'to' | 'template' | 'subject'>,
   ): Promise<void> {
-    await this.sink.send({ ...email, aboutEventId: event.id, correlationId: event.metadata.correlationId });
+    await this.sink.send({
+      ...email,
+      aboutEventId: event.id,
+      correlationId: event.metadata.correlationId,
+    });
     await this.bus.publish(EmailSent.create({ ...email, aboutEventId: event.id }));
   }
 }

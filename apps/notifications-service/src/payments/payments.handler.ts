@@ -18,7 +18,10 @@ export class PaymentsHandler {
     if (amount < HIGH_VALUE_AMOUNT) return;
     const { id: authorizationId } = await this.gateway.authorize(orderId, amount, currency);
     await this.bus.publish(
-      PaymentAuthorized.create({ orderId, userId, amount, currency, authorizationId }, { aggregateId: orderId }),
+      PaymentAuthorized.create(
+        { orderId, userId, amount, currency, authorizationId },
+        { aggregateId: orderId },
+      ),
     );
   }
 }

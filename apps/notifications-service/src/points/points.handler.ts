@@ -21,6 +21,8 @@ export class PointsHandler {
     const { userId, orderId, amount } = event.data;
     const points = Math.floor(amount * POINTS_RATE);
     this.ledger.credit(userId, points);
-    await this.bus.publish(PointsCredited.create({ userId, orderId, points }, { aggregateId: userId }));
+    await this.bus.publish(
+      PointsCredited.create({ userId, orderId, points }, { aggregateId: userId }),
+    );
   }
 }

@@ -4,7 +4,9 @@ import type { EventMetadata } from '@nestjs-events/core';
  * Event metadata taken from an incoming request: an `x-correlation-id` joins the events to the
  * caller's flow, a W3C `traceparent` to its trace.
  */
-export function metadataFromHeaders(headers: Record<string, string | string[] | undefined>): Partial<EventMetadata> {
+export function metadataFromHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Partial<EventMetadata> {
   const pick = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;

@@ -10,7 +10,10 @@ export class ZodBodyPipe<T extends z.ZodType> implements PipeTransform<unknown, 
     if (result.success) return result.data;
     throw new BadRequestException({
       message: 'Invalid request body',
-      issues: result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      issues: result.error.issues.map((issue) => ({
+        path: issue.path.join('.'),
+        message: issue.message,
+      })),
     });
   }
 }

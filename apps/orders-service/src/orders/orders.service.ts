@@ -16,7 +16,11 @@ export class OrdersService {
   ) {}
 
   async place(input: PlaceOrder, metadata: Partial<EventMetadata> = {}): Promise<Order> {
-    const order: Order = { ...input, id: `ord_${randomUUID()}`, createdAt: new Date().toISOString() };
+    const order: Order = {
+      ...input,
+      id: `ord_${randomUUID()}`,
+      createdAt: new Date().toISOString(),
+    };
     this.orders.set(order.id, order);
     await this.bus.publish(
       this.events.create(

@@ -9,7 +9,8 @@ export function envelopeProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null) return ['it is not an object'];
   const event = value as Partial<EventEnvelope>;
   const problems: string[] = [];
-  if (typeof event.id !== 'string' || event.id === '') problems.push('"id" must be a non-empty string');
+  if (typeof event.id !== 'string' || event.id === '')
+    problems.push('"id" must be a non-empty string');
   if (typeof event.type !== 'string' || !EVENT_TYPE.test(event.type)) {
     problems.push(`"type" must be a dotted event type, got ${JSON.stringify(event.type)}`);
   }
@@ -19,7 +20,8 @@ export function envelopeProblems(value: unknown): string[] {
   if (typeof event.occurredAt !== 'string' || Number.isNaN(Date.parse(event.occurredAt))) {
     problems.push(`"occurredAt" must be an ISO-8601 time, got ${JSON.stringify(event.occurredAt)}`);
   }
-  if (event.source !== undefined && typeof event.source !== 'string') problems.push('"source" must be a string');
+  if (event.source !== undefined && typeof event.source !== 'string')
+    problems.push('"source" must be a string');
   if (event.aggregateId !== undefined && typeof event.aggregateId !== 'string') {
     problems.push('"aggregateId" must be a string');
   }
@@ -27,8 +29,13 @@ export function envelopeProblems(value: unknown): string[] {
   const metadata = event.metadata;
   if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null)) {
     problems.push('"metadata" must be an object');
-  } else if (metadata?.traceparent !== undefined && !TRACEPARENT.test(String(metadata.traceparent))) {
-    problems.push(`"metadata.traceparent" is not a W3C traceparent: ${JSON.stringify(metadata.traceparent)}`);
+  } else if (
+    metadata?.traceparent !== undefined &&
+    !TRACEPARENT.test(String(metadata.traceparent))
+  ) {
+    problems.push(
+      `"metadata.traceparent" is not a W3C traceparent: ${JSON.stringify(metadata.traceparent)}`,
+    );
   }
   return problems;
 }

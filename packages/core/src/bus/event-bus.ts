@@ -38,7 +38,7 @@ export class EventBus {
    * events routed to one transport go to it in one call, so it can batch them.
    */
   async publishAll(events: readonly EventEnvelope[]): Promise<void> {
-    const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+    const prepared = await Promise.all(events.map((event) => Promise.resolve(this.prepare(event))));
     const groups = new Map<Transport, EventEnvelope[]>();
     for (const event of prepared) {
       const transport = this.transports.forType(event.type);
@@ -58,7 +58,7 @@ export class EventBus {
     assertEnvelope(event, 'publish');
     const definition = definitionOf(event);
     if (!definition?.schema) return this.stamp(event, event.data);
-    const data = definition.validate(event.data);
+    const data: unknown = definition.validate(event.data);
     return data instanceof Promise
       ? data.then((valid) => this.stamp(event, valid))
       : this.stamp(event, data);
@@ -79,6 +79,7 @@ export class EventBus {
 
   private reportPublished(events: readonly EventEnvelope[], transport: Transport): void {
     if (!this.monitor.observed) return;
-    for (const event of events) this.monitor.notify({ kind: 'published', event, transport: transport.name });
+    for (const event of events)
+      this.monitor.notify({ kind: 'published', event, transport: transport.name });
   }
 }

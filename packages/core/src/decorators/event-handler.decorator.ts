@@ -4,7 +4,7 @@ import type { EventPattern } from '../matching/event-pattern.interface';
 import type { RetryOptions } from '../retry/retry-policy';
 
 /** An exact event type, a wildcard selector (`order.*`, `billing.**`) or an event definition. */
-export type EventSelector = string | EventDefinition<any, any>;
+export type EventSelector = string | EventDefinition;
 
 export interface EventHandlerOptions {
   /** Retry policy of this handler, merged over the module's `retry`. */
@@ -43,7 +43,8 @@ export function EventHandler(
     const list: readonly unknown[] = Array.isArray(events) ? events : [events];
     const metadata: EventHandlerMetadata = { events: list, options };
     const method = descriptor.value as object;
-    const previous = (Reflect.getMetadata(EVENT_HANDLER_METADATA, method) as EventHandlerMetadata[]) ?? [];
+    const previous =
+      (Reflect.getMetadata(EVENT_HANDLER_METADATA, method) as EventHandlerMetadata[]) ?? [];
     Reflect.defineMetadata(EVENT_HANDLER_METADATA, [...previous, metadata], method);
     return descriptor;
   };

@@ -14,5 +14,8 @@ import type { IdempotencyOptions } from '../idempotency/idempotency-options.inte
  * ```
  */
 export function Idempotent(options: IdempotencyOptions = {}): MethodDecorator {
-  return applyDecorators(SetMetadata(IDEMPOTENT_METADATA, options), UseInterceptors(IdempotencyInterceptor));
+  return applyDecorators(
+    SetMetadata(IDEMPOTENT_METADATA, options),
+    UseInterceptors(IdempotencyInterceptor),
+  );
 }

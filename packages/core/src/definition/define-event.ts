@@ -66,18 +66,18 @@ class Definition<TType extends string, TData> implements EventDefinition<TType, 
 /** Links an envelope to the definition that made it, without making it part of the payload. */
 export function attachDefinition<T extends EventEnvelope>(
   envelope: T,
-  definition: EventDefinition<any, any>,
+  definition: EventDefinition,
 ): T {
   Object.defineProperty(envelope, EVENT_DEFINITION_REF, { value: definition, enumerable: false });
   return envelope;
 }
 
 /** The definition that created `envelope`, if it was made with `create()`. */
-export function definitionOf(envelope: EventEnvelope): EventDefinition<any, any> | undefined {
-  return (envelope as { [EVENT_DEFINITION_REF]?: EventDefinition<any, any> })[EVENT_DEFINITION_REF];
+export function definitionOf(envelope: EventEnvelope): EventDefinition | undefined {
+  return (envelope as { [EVENT_DEFINITION_REF]?: EventDefinition })[EVENT_DEFINITION_REF];
 }
 
-export function isEventDefinition(value: unknown): value is EventDefinition<any, any> {
+export function isEventDefinition(value: unknown): value is EventDefinition {
   return value instanceof Definition;
 }
 
@@ -115,7 +115,9 @@ export function defineEvent(
   assertEventType(config?.type, where);
   const version = config.version ?? 1;
   if (!Number.isSafeInteger(version) || version < 1) {
-    throw new EventsConfigurationError(`${where}: version must be a positive integer, got ${version}.`);
+    throw new EventsConfigurationError(
+      `${where}: version must be a positive integer, got ${version}.`,
+    );
   }
   if (config.schema !== undefined && typeof config.schema?.['~standard']?.validate !== 'function') {
     throw new EventsConfigurationError(

@@ -49,7 +49,9 @@ export interface EventDefinition<TType extends string = string, TData = unknown>
 
 /** The envelope type that handlers of a definition receive. */
 export type EventOf<TDefinition> =
-  TDefinition extends EventDefinition<infer TType, infer TData> ? EventEnvelope<TData, TType> : never;
+  TDefinition extends EventDefinition<infer TType, infer TData>
+    ? EventEnvelope<TData, TType>
+    : never;
 
 /** The data type of a definition. */
 export type EventDataOf<TDefinition> =

@@ -9,11 +9,7 @@ function pathOf(issue: StandardSchemaV1.Issue): string {
     .join('.');
 }
 
-function unwrap<T>(
-  result: StandardSchemaV1.Result<T>,
-  eventType: string,
-  version: number,
-): T {
+function unwrap<T>(result: StandardSchemaV1.Result<T>, eventType: string, version: number): T {
   if (result.issues) {
     const issues: EventValidationIssue[] = result.issues.map((issue) => ({
       path: pathOf(issue),

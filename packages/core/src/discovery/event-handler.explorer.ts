@@ -64,15 +64,14 @@ export class EventHandlerExplorer {
       const instance = wrapper.instance as object | undefined;
       // A request-scoped provider has no instance until an event comes; its class is the metatype.
       const prototype: object | undefined = isStatic
-        ? instance && Object.getPrototypeOf(instance)
+        ? instance && (Object.getPrototypeOf(instance) as object)
         : (wrapper.metatype as { prototype?: object } | null)?.prototype;
       if (!prototype || seen.has(isStatic ? instance : wrapper.metatype)) continue;
       seen.add(isStatic ? instance : wrapper.metatype);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
         const method = (prototype as Record<string, Method>)[methodName];
         const entries = Reflect.getMetadata(EVENT_HANDLER_METADATA, method) as
-          | EventHandlerMetadata[]
-          | undefined;
+          EventHandlerMetadata[] | undefined;
         if (!entries) continue;
         const className = (isStatic ? instance!.constructor : (wrapper.metatype as Method)).name;
         const handler = `${className}.${methodName}`;
@@ -97,15 +96,21 @@ export class EventHandlerExplorer {
     return found;
   }
 
-  private bind(handler: string, entry: EventHandlerMetadata, invoke: HandlerInvoker): DiscoveredHandler {
+  private bind(
+    handler: string,
+    entry: EventHandlerMetadata,
+    invoke: HandlerInvoker,
+  ): DiscoveredHandler {
     const { events, options } = entry;
     const where = `@EventHandler on ${handler}`;
     if (events.length === 0) {
-      throw new EventsConfigurationError(`${where}: no event given. Pass a definition or an event type.`);
+      throw new EventsConfigurationError(
+        `${where}: no event given. Pass a definition or an event type.`,
+      );
     }
     const eventTypes: string[] = [];
     const matchers: Array<(type: string) => boolean> = [];
-    const definitions = new Map<string, EventDefinition<any, any>>();
+    const definitions = new Map<string, EventDefinition>();
     for (const selector of events) {
       if (isEventDefinition(selector)) {
         const other = definitions.get(selector.type);
@@ -182,7 +187,9 @@ export class EventHandlerExplorer {
     return async (event: EventEnvelope) => {
       const contextId = ContextIdFactory.create();
       this.moduleRef.registerRequestByContextId(event, contextId);
-      const instance = await this.moduleRef.resolve<object>(wrapper.token, contextId, { strict: false });
+      const instance = await this.moduleRef.resolve<object>(wrapper.token, contextId, {
+        strict: false,
+      });
       const method = (instance as Record<string, Method>)[methodName];
       const run = this.contextCreator.create(
         instance,
@@ -195,7 +202,7 @@ export class EventHandlerExplorer {
         undefined,
         EVENTS_CONTEXT_TYPE,
       );
-      return run(event);
+      return run(event) as Promise<unknown>;
     };
   }
 }

@@ -3,7 +3,7 @@ import { runInHandlingContext, type HandlingContext } from '../context/event-con
 import { definitionOf } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import { EventsMonitor } from '../monitor/events.monitor';
+import type { EventsMonitor } from '../monitor/events.monitor';
 import type { RetryPolicy } from '../retry/retry-policy';
 import type {
   DeliveryInfo,
@@ -19,7 +19,7 @@ export interface HandlerSubscriptionConfig {
   readonly eventTypes: readonly string[];
   readonly matchers: ReadonlyArray<(type: string) => boolean>;
   /** Definitions the handler selected, by event type: their events are upcast and validated. */
-  readonly definitions: ReadonlyMap<string, EventDefinition<any, any>>;
+  readonly definitions: ReadonlyMap<string, EventDefinition>;
   readonly queue?: string;
   readonly retry: RetryPolicy;
   readonly invoke: HandlerInvoker;
@@ -49,12 +49,18 @@ export class HandlerSubscription implements EventSubscription {
   }
 
   matches(type: string): boolean {
-    return this.config.definitions.has(type) || this.config.matchers.some((matches) => matches(type));
+    return (
+      this.config.definitions.has(type) || this.config.matchers.some((matches) => matches(type))
+    );
   }
 
   async handle(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
     const started = performance.now();
-    const context: HandlingContext = { event: received, handler: this.handler, attempt: delivery.attempt };
+    const context: HandlingContext = {
+      event: received,
+      handler: this.handler,
+      attempt: delivery.attempt,
+    };
     try {
       const event = await this.prepare(received, delivery);
       (context as { event: EventEnvelope }).event = event;
@@ -65,7 +71,12 @@ export class HandlerSubscription implements EventSubscription {
     const { monitor } = this.config;
     if (context.skipped) {
       if (monitor.observed) {
-        monitor.notify({ kind: 'skipped', event: context.event, handler: this.handler, reason: context.skipped });
+        monitor.notify({
+          kind: 'skipped',
+          event: context.event,
+          handler: this.handler,
+          reason: context.skipped,
+        });
       }
       return SKIPPED;
     }
@@ -82,23 +93,29 @@ export class HandlerSubscription implements EventSubscription {
   }
 
   /** Lifts the event to the selected definition's version and validates it when needed. */
-  private prepare(event: EventEnvelope, delivery: DeliveryInfo): EventEnvelope | Promise<EventEnvelope> {
+  private prepare(
+    event: EventEnvelope,
+    delivery: DeliveryInfo,
+  ): EventEnvelope | Promise<EventEnvelope> {
     const definition = this.config.definitions.get(event.type);
     if (!definition) return event;
     const lifted = definition.upcast(event);
     // Validated by this process's bus with this very definition: checking again adds nothing.
     if (lifted === event && delivery.trusted && definitionOf(event) === definition) return event;
-    const data = definition.validate(lifted.data);
+    const data: unknown = definition.validate(lifted.data);
     return data instanceof Promise
-      ? data.then((valid) => ({ ...lifted, data: valid }))
+      ? data.then((valid: unknown) => ({ ...lifted, data: valid }))
       : { ...lifted, data };
   }
 
   private failed(event: EventEnvelope, attempt: number, error: unknown): DeliveryOutcome {
     const { monitor } = this.config;
     if (error instanceof ForbiddenException && error.message === GUARD_DENIAL) {
-      this.logger.debug(`${this.handler} skipped event ${event.id} (${event.type}): a guard denied it`);
-      if (monitor.observed) monitor.notify({ kind: 'skipped', event, handler: this.handler, reason: 'guard' });
+      this.logger.debug(
+        `${this.handler} skipped event ${event.id} (${event.type}): a guard denied it`,
+      );
+      if (monitor.observed)
+        monitor.notify({ kind: 'skipped', event, handler: this.handler, reason: 'guard' });
       return SKIPPED;
     }
     const decision = this.config.retry.decide(error, attempt);
@@ -106,7 +123,14 @@ export class HandlerSubscription implements EventSubscription {
     if (decision.retry) {
       this.logger.warn(`${what}: ${describe(error)}; retrying in ${decision.delayMs} ms`);
       if (monitor.observed) {
-        monitor.notify({ kind: 'retrying', event, handler: this.handler, attempt, delayMs: decision.delayMs, error });
+        monitor.notify({
+          kind: 'retrying',
+          event,
+          handler: this.handler,
+          attempt,
+          delayMs: decision.delayMs,
+          error,
+        });
       }
       return { status: 'retry', delayMs: decision.delayMs, error };
     }

@@ -47,7 +47,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (context.getType<string>() !== EVENTS_CONTEXT_TYPE || !handling) return next.handle();
     const options = {
       ...this.defaults,
-      ...this.reflector.get<IdempotencyOptions | undefined>(IDEMPOTENT_METADATA, context.getHandler()),
+      ...this.reflector.get<IdempotencyOptions | undefined>(
+        IDEMPOTENT_METADATA,
+        context.getHandler(),
+      ),
     } as Required<Omit<IdempotencyOptions, 'key'>> & IdempotencyOptions;
     const eventKey = options.key ? options.key(handling.event) : handling.event.id;
     if (typeof eventKey !== 'string' || eventKey === '') {
@@ -69,12 +72,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
       try {
         result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       } catch (error) {
-        await this.store.release(key).catch((releaseError: unknown) =>
-          this.logger.error(
-            `Could not release idempotency key ${key}; a retry waits for its lock to expire`,
-            (releaseError as Error).stack,
-          ),
-        );
+        await this.store
+          .release(key)
+          .catch((releaseError: unknown) =>
+            this.logger.error(
+              `Could not release idempotency key ${key}; a retry waits for its lock to expire`,
+              (releaseError as Error).stack,
+            ),
+          );
         throw error;
       }
       await this.store.complete(key, { ttlMs: options.ttlMs });
@@ -95,7 +100,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (claim === 'completed' || options.whenInProgress === 'skip') return false;
       // Another delivery holds the lock: it completes (we skip), fails and releases (we run), or
       // dies and its lock expires (we run). Poll with growing gaps; the lock TTL bounds the wait.
-      this.logger.debug(`${handling.handler}: event ${handling.event.id} is in progress elsewhere; waiting`);
+      this.logger.debug(
+        `${handling.handler}: event ${handling.event.id} is in progress elsewhere; waiting`,
+      );
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
     }

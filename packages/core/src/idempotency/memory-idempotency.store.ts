@@ -22,7 +22,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.maxKeys = options.maxKeys ?? 100_000;
     this.now = options.now ?? Date.now;
     if (!Number.isSafeInteger(this.maxKeys) || this.maxKeys < 1) {
-      throw new RangeError(`MemoryIdempotencyStore: maxKeys must be a positive integer, got ${this.maxKeys}.`);
+      throw new RangeError(
+        `MemoryIdempotencyStore: maxKeys must be a positive integer, got ${this.maxKeys}.`,
+      );
     }
   }
 

@@ -78,7 +78,8 @@ export class RetryPolicy {
     if (!Number.isSafeInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
       problems.push(`maxAttempts must be an integer >= 1 (got ${policy.maxAttempts})`);
     }
-    if (!(policy.baseDelayMs >= 0)) problems.push(`baseDelayMs must be >= 0 (got ${policy.baseDelayMs})`);
+    if (!(policy.baseDelayMs >= 0))
+      problems.push(`baseDelayMs must be >= 0 (got ${policy.baseDelayMs})`);
     if (!(policy.maxDelayMs >= policy.baseDelayMs)) {
       problems.push(`maxDelayMs must be >= baseDelayMs (got ${policy.maxDelayMs})`);
     }

@@ -40,7 +40,9 @@ export class EventProbe {
     monitor: EventsMonitor,
     private readonly transports: readonly Transport[],
   ) {
-    this.subscription = monitor.notifications$.subscribe((notification) => this.record(notification));
+    this.subscription = monitor.notifications$.subscribe((notification) =>
+      this.record(notification),
+    );
   }
 
   /** Starts recording the events of `app`; attach before the events you wait for are published. */
@@ -129,7 +131,7 @@ export class EventProbe {
   waitForNotification<K extends Kind>(
     kind: K,
     type: string,
-    predicate: ((event: EventEnvelope, notification: NotificationOf<K>) => boolean) | undefined,
+    predicate?: (event: EventEnvelope, notification: NotificationOf<K>) => boolean,
     { timeoutMs = 5000 }: WaitOptions = {},
   ): Promise<NotificationOf<K>> {
     const matchesType = compileTypeMatcher(type);
@@ -151,7 +153,11 @@ export class EventProbe {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         const seen = this.log.map((n) => `${n.kind} ${n.event.type}`).join(', ') || 'nothing';
-        reject(new Error(`No "${kind}" notification for "${type}" within ${timeoutMs} ms; seen: ${seen}`));
+        reject(
+          new Error(
+            `No "${kind}" notification for "${type}" within ${timeoutMs} ms; seen: ${seen}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });

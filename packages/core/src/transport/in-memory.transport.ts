@@ -68,7 +68,12 @@ export class InMemoryTransport implements Transport {
 
   publish(events: readonly EventEnvelope[]): Promise<void> {
     if (this.state === 'stopped') {
-      return Promise.reject(new TransportStoppedError(this.name, events.map((e) => e.id)));
+      return Promise.reject(
+        new TransportStoppedError(
+          this.name,
+          events.map((e) => e.id),
+        ),
+      );
     }
     if (this.state === 'created') {
       // Handlers subscribe at bootstrap; hold what is published earlier instead of losing it.
@@ -133,7 +138,11 @@ export class InMemoryTransport implements Transport {
   health(): TransportHealth {
     return {
       status: this.state === 'started' || this.state === 'created' ? 'up' : 'down',
-      details: { state: this.state, inFlight: this.inFlight, deadLetters: this.deadLetterList.length },
+      details: {
+        state: this.state,
+        inFlight: this.inFlight,
+        deadLetters: this.deadLetterList.length,
+      },
     };
   }
 
@@ -168,7 +177,11 @@ export class InMemoryTransport implements Transport {
       const timer = setTimeout(retry, outcome.delayMs);
       this.retries.set(timer, () => {
         this.retries.delete(timer);
-        this.addDeadLetter(subscription, event, { reason: 'shutdown', error: outcome.error, attempts: attempt });
+        this.addDeadLetter(subscription, event, {
+          reason: 'shutdown',
+          error: outcome.error,
+          attempts: attempt,
+        });
         this.done();
       });
       return;

@@ -29,7 +29,8 @@ export class TransportRegistry {
     }
     for (const [selector, name] of Object.entries(routes)) {
       const transport = this.get(name, `routes[${JSON.stringify(selector)}]`);
-      if (isWildcardSelector(selector)) this.wildcards.push([compileTypeMatcher(selector), transport]);
+      if (isWildcardSelector(selector))
+        this.wildcards.push([compileTypeMatcher(selector), transport]);
       else this.exact.set(compileTypeMatcher(selector) && selector, transport);
     }
   }
@@ -55,7 +56,9 @@ export class TransportRegistry {
     let transport = this.resolved.get(type);
     if (!transport) {
       transport =
-        this.exact.get(type) ?? this.wildcards.find(([matches]) => matches(type))?.[1] ?? this.default;
+        this.exact.get(type) ??
+        this.wildcards.find(([matches]) => matches(type))?.[1] ??
+        this.default;
       this.resolved.set(type, transport);
     }
     return transport;

@@ -39,6 +39,8 @@ export class TransportsLifecycle implements OnApplicationBootstrap, BeforeApplic
 
   async beforeApplicationShutdown(): Promise<void> {
     const deadlineMs = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-    await Promise.all(this.transports.transports.map((transport) => transport.stop({ deadlineMs })));
+    await Promise.all(
+      this.transports.transports.map((transport) => transport.stop({ deadlineMs })),
+    );
   }
 }
