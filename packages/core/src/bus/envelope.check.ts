@@ -2,6 +2,7 @@ import { InvalidEventError } from '../errors/invalid-event.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 
 const EVENT_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** Lists what is wrong with something offered as an envelope; empty when nothing is. */
@@ -17,7 +18,11 @@ export function envelopeProblems(value: unknown): string[] {
   if (!Number.isSafeInteger(event.version) || (event.version as number) < 1) {
     problems.push(`"version" must be a positive integer, got ${JSON.stringify(event.version)}`);
   }
-  if (typeof event.occurredAt !== 'string' || Number.isNaN(Date.parse(event.occurredAt))) {
+  if (
+    typeof event.occurredAt !== 'string' ||
+    !ISO_TIME.test(event.occurredAt) ||
+    Number.isNaN(Date.parse(event.occurredAt))
+  ) {
     problems.push(`"occurredAt" must be an ISO-8601 time, got ${JSON.stringify(event.occurredAt)}`);
   }
   if (event.source !== undefined && typeof event.source !== 'string')

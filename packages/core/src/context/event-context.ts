@@ -63,7 +63,11 @@ export function inheritMetadata(
   const traceparent = given?.traceparent ?? ambient?.traceparent;
   if (traceparent !== undefined) {
     metadata.traceparent = traceparent;
-    const tracestate = given?.tracestate ?? ambient?.tracestate;
+    // A tracestate belongs to its own traceparent: never pair a given one with an inherited state.
+    const tracestate =
+      given?.traceparent !== undefined
+        ? given.tracestate
+        : (given?.tracestate ?? ambient?.tracestate);
     if (tracestate !== undefined) metadata.tracestate = tracestate;
   }
   return metadata;

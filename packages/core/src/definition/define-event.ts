@@ -128,7 +128,7 @@ export function defineEvent(
   const upcasters = { ...config.upcasters };
   for (const key of Object.keys(upcasters)) {
     const from = Number(key);
-    if (!Number.isSafeInteger(from) || from < 1 || from >= version) {
+    if (!Number.isSafeInteger(from) || String(from) !== key || from < 1 || from >= version) {
       throw new EventsConfigurationError(
         `${where}: upcasters[${key}] is out of range; upcasters are keyed by the version they ` +
           `lift from, 1 to ${version - 1}.`,

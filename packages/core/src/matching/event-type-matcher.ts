@@ -18,7 +18,8 @@ export function compileTypeMatcher(selector: string): (type: string) => boolean 
   const source = segments
     .map((segment, index) => {
       if (segment === '**') return index === 0 ? '(?:[^.]+(?:\\.|$))*' : '(?:\\.[^.]+)*';
-      const prefix = index === 0 || segments[index - 1] === '**' ? '' : '\\.';
+      // `**` carries its own dots, except at the start where it may match nothing.
+      const prefix = index === 0 || (index === 1 && segments[0] === '**') ? '' : '\\.';
       return prefix + (segment === '*' ? '[^.]+' : segment.replace(/-/g, '\\-'));
     })
     .join('');

@@ -17,7 +17,10 @@ describe('RetryPolicy', () => {
       retry: false,
       reason: 'non-retryable',
     });
-    expect(policy.decide(new PaymentDeclined(), 1)).toEqual({ retry: false, reason: 'non-retryable' });
+    expect(policy.decide(new PaymentDeclined(), 1)).toEqual({
+      retry: false,
+      reason: 'non-retryable',
+    });
   });
 
   it('accepts a predicate for non-retryable errors', () => {

@@ -108,11 +108,19 @@ export class InMemoryTransport implements Transport {
     this.state = 'started';
     const held = this.beforeStart.splice(0);
     for (const event of held) this.emitter.emit(event.type, event);
+    this.notifyIfIdle();
     return Promise.resolve();
   }
 
   async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
     if (this.state === 'stopped') return;
+    if (this.beforeStart.length) {
+      this.logger.error(
+        `Stopped before it started: ${this.beforeStart.length} event(s) published early were never ` +
+          `delivered: ${this.beforeStart.map((e) => `${e.id} (${e.type})`).join(', ')}`,
+      );
+      this.beforeStart.length = 0;
+    }
     this.state = 'stopping';
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -168,6 +176,16 @@ export class InMemoryTransport implements Transport {
     attempt: number,
     outcome: DeliveryOutcome,
   ): void {
+    if (outcome.status === 'retry' && this.state === 'stopped') {
+      // Still running when the drain deadline passed: there is no one left to retry it.
+      this.addDeadLetter(subscription, event, {
+        reason: 'shutdown',
+        error: outcome.error,
+        attempts: attempt,
+      });
+      this.done();
+      return;
+    }
     if (outcome.status === 'retry') {
       const retry = (): void => {
         this.retries.delete(timer);
@@ -215,7 +233,11 @@ export class InMemoryTransport implements Transport {
 
   private done(): void {
     this.inFlight--;
-    if (this.inFlight === 0 && this.idleWaiters.length) {
+    this.notifyIfIdle();
+  }
+
+  private notifyIfIdle(): void {
+    if (this.inFlight === 0 && this.beforeStart.length === 0 && this.idleWaiters.length) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();

@@ -1,0 +1,523 @@
+import { Logger } from '@nestjs/common';
+import { EventEmitter2 } from 'eventemitter2';
+import { TransportStoppedError } from '../errors/transport-stopped.error';
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import { InMemoryTransport } from './in-memory.transport';
+import type { DeliveryInfo, DeliveryOutcome, EventSubscription } from './transport.interface';
+
+type Handle = (event: EventEnvelope, delivery: DeliveryInfo) => Promise<DeliveryOutcome>;
+
+const HANDLED: DeliveryOutcome = { status: 'handled' };
+
+let sequence = 0;
+function event(type: string): EventEnvelope {
+  sequence++;
+  return {
+    id: `e-${sequence}`,
+    type,
+    version: 1,
+    source: 'test',
+    occurredAt: '2024-01-01T00:00:00.000Z',
+    data: { sequence },
+    metadata: { correlationId: `e-${sequence}` },
+  };
+}
+
+function subscription(
+  eventTypes: string[],
+  handle: Handle = () => Promise.resolve(HANDLED),
+  handler = 'Test.handle',
+): EventSubscription & { handle: jest.Mock<ReturnType<Handle>, Parameters<Handle>> } {
+  return {
+    handler,
+    eventTypes,
+    matches: (type) => eventTypes.includes(type),
+    handle: jest.fn(handle),
+  };
+}
+
+/** Outcomes in order, one per delivery; `handled` once they run out. */
+function outcomes(...list: DeliveryOutcome[]): Handle {
+  return () => Promise.resolve(list.shift() ?? HANDLED);
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Lets every pending microtask and immediate run (not a timed sleep). */
+function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Whether `promise` has settled once pending work has had a chance to run. */
+async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await flush();
+  return settled;
+}
+
+function typesOf(sub: { handle: jest.Mock }): string[] {
+  return sub.handle.mock.calls.map(([e]) => (e as EventEnvelope).type);
+}
+
+describe('InMemoryTransport', () => {
+  let transport: InMemoryTransport;
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    transport = new InMemoryTransport();
+  });
+
+  afterEach(async () => {
+    jest.useRealTimers();
+    await transport.stop({ deadlineMs: 0 });
+    jest.restoreAllMocks();
+  });
+
+  it('is named "memory" unless told otherwise', () => {
+    expect(transport.name).toBe('memory');
+    expect(new InMemoryTransport({ name: 'local' }).name).toBe('local');
+  });
+
+  describe('delivery', () => {
+    it('delivers asynchronously: the handler never runs inside publish', async () => {
+      const sub = subscription(['order.created']);
+      transport.subscribe(sub);
+      await transport.start();
+      const created = event('order.created');
+
+      const published = transport.publish([created]);
+      expect(sub.handle).not.toHaveBeenCalled();
+      await published;
+      await transport.whenIdle();
+
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+      expect(sub.handle).toHaveBeenCalledWith(created, { attempt: 1, trusted: true });
+    });
+
+    it('delivers only the types a subscription selects, including wildcards', async () => {
+      const exact = subscription(['order.created']);
+      const oneSegment = subscription(['order.*']);
+      const anyDepth = subscription(['billing.**']);
+      const firstSegment = subscription(['*.created']);
+      for (const sub of [exact, oneSegment, anyDepth, firstSegment]) transport.subscribe(sub);
+      await transport.start();
+
+      await transport.publish(
+        ['order.created', 'order.cancelled', 'billing.invoice.paid', 'user.created', 'other'].map(
+          event,
+        ),
+      );
+      await transport.whenIdle();
+
+      expect(typesOf(exact)).toEqual(['order.created']);
+      expect(typesOf(oneSegment)).toEqual(['order.created', 'order.cancelled']);
+      expect(typesOf(anyDepth)).toEqual(['billing.invoice.paid']);
+      expect(typesOf(firstSegment)).toEqual(['order.created', 'user.created']);
+    });
+
+    it('calls a subscription with overlapping selectors once per event', async () => {
+      const sub = subscription(['order.created', 'order.*', 'order.**', '*.created']);
+      transport.subscribe(sub);
+      await transport.start();
+      const first = event('order.created');
+      const second = event('order.created');
+      const third = event('order.cancelled');
+
+      await transport.publish([first, second]);
+      await transport.publish([third]);
+      await transport.whenIdle();
+
+      expect(sub.handle.mock.calls.map(([e]) => e)).toEqual([first, second, third]);
+    });
+
+    it('delivers to every subscription independently', async () => {
+      const failing = subscription(
+        ['order.created'],
+        outcomes({ status: 'retry', delayMs: 1, error: new Error('flaky') }),
+        'A.fails',
+      );
+      const fine = subscription(['order.created'], undefined, 'B.works');
+      transport.subscribe(failing);
+      transport.subscribe(fine);
+      await transport.start();
+
+      await transport.publish([event('order.created')]);
+      await transport.whenIdle();
+
+      expect(failing.handle).toHaveBeenCalledTimes(2);
+      expect(fine.handle).toHaveBeenCalledTimes(1);
+    });
+
+    it('delivers through a given emitter, where other listeners see the events too', async () => {
+      const emitter = new EventEmitter2({ wildcard: true, delimiter: '.' });
+      const onEvent = jest.fn();
+      emitter.on('order.*', onEvent);
+      transport = new InMemoryTransport({ emitter });
+      const sub = subscription(['order.created']);
+      transport.subscribe(sub);
+      await transport.start();
+      const created = event('order.created');
+
+      await transport.publish([created]);
+      await transport.whenIdle();
+
+      expect(onEvent).toHaveBeenCalledWith(created);
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+      await transport.stop({ deadlineMs: 100 });
+      emitter.emit('order.created', event('order.created'));
+      await flush();
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+      expect(emitter.listeners('order.created')).toEqual([onEvent]);
+    });
+  });
+
+  describe('retries and dead letters', () => {
+    it('re-delivers a retry outcome with attempt + 1', async () => {
+      const error = new Error('flaky');
+      const sub = subscription(
+        ['order.created'],
+        outcomes(
+          { status: 'retry', delayMs: 2, error },
+          { status: 'retry', delayMs: 1, error },
+          HANDLED,
+        ),
+      );
+      transport.subscribe(sub);
+      await transport.start();
+      const created = event('order.created');
+
+      await transport.publish([created]);
+      await transport.whenIdle();
+
+      expect(sub.handle.mock.calls).toEqual([
+        [created, { attempt: 1, trusted: true }],
+        [created, { attempt: 2, trusted: true }],
+        [created, { attempt: 3, trusted: true }],
+      ]);
+      expect(transport.deadLetters).toEqual([]);
+    });
+
+    it('waits delayMs before re-delivering', async () => {
+      jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+      const sub = subscription(
+        ['order.created'],
+        outcomes({ status: 'retry', delayMs: 100, error: new Error('flaky') }),
+      );
+      transport.subscribe(sub);
+      await transport.start();
+      await transport.publish([event('order.created')]);
+      const idle = transport.whenIdle();
+      await flush();
+
+      await jest.advanceTimersByTimeAsync(99);
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+      expect(await hasSettled(idle)).toBe(false);
+
+      await jest.advanceTimersByTimeAsync(1);
+      await idle;
+      expect(sub.handle).toHaveBeenCalledTimes(2);
+      expect(sub.handle).toHaveBeenLastCalledWith(expect.anything(), {
+        attempt: 2,
+        trusted: true,
+      });
+    });
+
+    it('records a dead-letter outcome', async () => {
+      const error = new Error('declined');
+      const sub = subscription(
+        ['order.created'],
+        outcomes({ status: 'dead-letter', reason: 'non-retryable', error, attempts: 1 }),
+        'Billing.charge',
+      );
+      transport.subscribe(sub);
+      await transport.start();
+      const created = event('order.created');
+      const before = Date.now();
+
+      await transport.publish([created]);
+      await transport.whenIdle();
+
+      expect(transport.deadLetters).toEqual([
+        {
+          event: created,
+          handler: 'Billing.charge',
+          reason: 'non-retryable',
+          error,
+          attempts: 1,
+          deadLetteredAt: expect.any(Date),
+        },
+      ]);
+      expect(transport.deadLetters[0].deadLetteredAt.getTime()).toBeGreaterThanOrEqual(before);
+      expect(transport.health().details).toMatchObject({ deadLetters: 1 });
+
+      transport.clearDeadLetters();
+      expect(transport.deadLetters).toEqual([]);
+    });
+
+    it('records dead letters after exhausted retries with their attempts', async () => {
+      const error = new Error('still failing');
+      const sub = subscription(
+        ['order.created'],
+        outcomes(
+          { status: 'retry', delayMs: 1, error },
+          { status: 'dead-letter', reason: 'max-attempts', error, attempts: 2 },
+        ),
+      );
+      transport.subscribe(sub);
+      await transport.start();
+
+      await transport.publish([event('order.created')]);
+      await transport.whenIdle();
+
+      expect(transport.deadLetters).toMatchObject([{ reason: 'max-attempts', attempts: 2 }]);
+    });
+
+    it('does not record handled or skipped outcomes', async () => {
+      transport.subscribe(subscription(['order.created'], outcomes({ status: 'skipped' })));
+      await transport.start();
+
+      await transport.publish([event('order.created'), event('order.created')]);
+      await transport.whenIdle();
+
+      expect(transport.deadLetters).toEqual([]);
+    });
+
+    it('keeps at most maxDeadLetters, dropping and logging the oldest', async () => {
+      transport = new InMemoryTransport({ maxDeadLetters: 2 });
+      const deadLetter: DeliveryOutcome = {
+        status: 'dead-letter',
+        reason: 'non-retryable',
+        error: new Error('bad'),
+        attempts: 1,
+      };
+      transport.subscribe(subscription(['order.created'], () => Promise.resolve(deadLetter)));
+      await transport.start();
+      const events = [event('order.created'), event('order.created'), event('order.created')];
+
+      await transport.publish(events);
+      await transport.whenIdle();
+
+      expect(transport.deadLetters.map((letter) => letter.event)).toEqual([events[1], events[2]]);
+      expect(Logger.prototype.error).toHaveBeenCalledWith(
+        expect.stringContaining(`dropped the oldest entry: event ${events[0].id}`),
+      );
+    });
+  });
+
+  describe('before start', () => {
+    it('holds published events and delivers them on start', async () => {
+      const sub = subscription(['order.created']);
+      transport.subscribe(sub);
+      const early = [event('order.created'), event('order.created')];
+
+      await transport.publish(early);
+      await flush();
+      expect(sub.handle).not.toHaveBeenCalled();
+
+      await transport.start();
+      await transport.whenIdle();
+      expect(sub.handle.mock.calls.map(([e]) => e)).toEqual(early);
+    });
+
+    it('does not report idle while events are held', async () => {
+      transport.subscribe(subscription(['order.created']));
+      await transport.publish([event('order.created')]);
+      const idle = transport.whenIdle();
+
+      expect(await hasSettled(idle)).toBe(false);
+      await transport.start();
+      await idle;
+    });
+
+    it('reports idle after start when no subscription wanted the held events', async () => {
+      transport.subscribe(subscription(['order.created']));
+      await transport.publish([event('user.created')]);
+      const idle = transport.whenIdle();
+
+      await transport.start();
+
+      expect(await hasSettled(idle)).toBe(true);
+    });
+
+    it('starts once', async () => {
+      const sub = subscription(['order.created']);
+      transport.subscribe(sub);
+      await transport.publish([event('order.created')]);
+      await transport.start();
+      await transport.start();
+      await transport.whenIdle();
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('stop', () => {
+    it('rejects publishing once stopped, naming the events', async () => {
+      transport = new InMemoryTransport({ name: 'local' });
+      await transport.start();
+      await transport.stop({ deadlineMs: 100 });
+
+      const publish = transport.publish([event('order.created'), event('order.paid')]);
+      await expect(publish).rejects.toBeInstanceOf(TransportStoppedError);
+      await expect(publish).rejects.toThrow(
+        /^Transport "local" is stopped; events e-\d+, e-\d+ were/,
+      );
+    });
+
+    it('waits for in-flight deliveries before resolving', async () => {
+      const running = deferred<DeliveryOutcome>();
+      const sub = subscription(['order.created'], () => running.promise);
+      transport.subscribe(sub);
+      await transport.start();
+      await transport.publish([event('order.created')]);
+      await flush();
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+
+      const stopped = transport.stop({ deadlineMs: 60_000 });
+      expect(await hasSettled(stopped)).toBe(false);
+      expect(transport.health()).toEqual({
+        status: 'down',
+        details: { state: 'stopping', inFlight: 1, deadLetters: 0 },
+      });
+
+      running.resolve(HANDLED);
+      await stopped;
+      expect(transport.health()).toMatchObject({ status: 'down', details: { state: 'stopped' } });
+      expect(transport.deadLetters).toEqual([]);
+    });
+
+    it('still delivers what handlers publish while it drains', async () => {
+      const running = deferred<DeliveryOutcome>();
+      const follow = subscription(['points.credited']);
+      transport.subscribe(subscription(['order.created'], () => running.promise));
+      transport.subscribe(follow);
+      await transport.start();
+      await transport.publish([event('order.created')]);
+      await flush();
+
+      const stopped = transport.stop({ deadlineMs: 60_000 });
+      await transport.publish([event('points.credited')]);
+      running.resolve(HANDLED);
+      await stopped;
+
+      expect(follow.handle).toHaveBeenCalledTimes(1);
+    });
+
+    it('lets waiting retries run while the deadline allows', async () => {
+      const sub = subscription(
+        ['order.created'],
+        outcomes({ status: 'retry', delayMs: 1, error: new Error('flaky') }),
+      );
+      transport.subscribe(sub);
+      await transport.start();
+      await transport.publish([event('order.created')]);
+
+      await transport.stop({ deadlineMs: 60_000 });
+
+      expect(sub.handle).toHaveBeenCalledTimes(2);
+      expect(transport.deadLetters).toEqual([]);
+    });
+
+    it('dead-letters waiting retries with reason "shutdown" at the deadline', async () => {
+      jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+      const error = new Error('flaky');
+      const sub = subscription(
+        ['order.created'],
+        outcomes({ status: 'retry', delayMs: 60_000, error }),
+        'Billing.charge',
+      );
+      transport.subscribe(sub);
+      await transport.start();
+      const created = event('order.created');
+      await transport.publish([created]);
+      await flush();
+
+      const stopped = transport.stop({ deadlineMs: 50 });
+      await jest.advanceTimersByTimeAsync(49);
+      expect(await hasSettled(stopped)).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await stopped;
+
+      expect(transport.deadLetters).toEqual([
+        {
+          event: created,
+          handler: 'Billing.charge',
+          reason: 'shutdown',
+          error,
+          attempts: 1,
+          deadLetteredAt: expect.any(Date),
+        },
+      ]);
+      expect(Logger.prototype.warn).toHaveBeenCalledWith(
+        expect.stringContaining('Drain deadline of 50 ms reached'),
+      );
+      expect(jest.getTimerCount()).toBe(0);
+      await transport.whenIdle();
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+      expect(transport.health().details).toMatchObject({ inFlight: 0, deadLetters: 1 });
+    });
+
+    it('does not retry a delivery that was still running at the deadline', async () => {
+      const running = deferred<DeliveryOutcome>();
+      const error = new Error('flaky');
+      const sub = subscription(['order.created'], () => running.promise);
+      transport.subscribe(sub);
+      await transport.start();
+      await transport.publish([event('order.created')]);
+      await flush();
+
+      await transport.stop({ deadlineMs: 1 });
+      sub.handle.mockImplementation(() => Promise.resolve(HANDLED));
+      running.resolve({ status: 'retry', delayMs: 0, error });
+      await transport.whenIdle();
+
+      // The transport is stopped: the handler must not run again, and the event must not vanish.
+      expect(sub.handle).toHaveBeenCalledTimes(1);
+      expect(transport.deadLetters).toMatchObject([{ reason: 'shutdown', error, attempts: 1 }]);
+    });
+
+    it('stops once', async () => {
+      await transport.start();
+      await transport.stop({ deadlineMs: 10 });
+      await expect(transport.stop({ deadlineMs: 10 })).resolves.toBeUndefined();
+      await transport.start();
+      expect(transport.health().status).toBe('down');
+    });
+  });
+
+  describe('health', () => {
+    it('is up until stopped, with state, in-flight deliveries and dead letters', async () => {
+      expect(transport.health()).toEqual({
+        status: 'up',
+        details: { state: 'created', inFlight: 0, deadLetters: 0 },
+      });
+
+      const running = deferred<DeliveryOutcome>();
+      transport.subscribe(subscription(['order.created'], () => running.promise));
+      await transport.start();
+      await transport.publish([event('order.created'), event('order.created')]);
+      expect(transport.health()).toEqual({
+        status: 'up',
+        details: { state: 'started', inFlight: 2, deadLetters: 0 },
+      });
+
+      running.resolve(HANDLED);
+      await transport.whenIdle();
+      expect(transport.health().details).toMatchObject({ inFlight: 0 });
+
+      await transport.stop({ deadlineMs: 10 });
+      expect(transport.health()).toEqual({
+        status: 'down',
+        details: { state: 'stopped', inFlight: 0, deadLetters: 0 },
+      });
+    });
+  });
+});
