@@ -36,6 +36,9 @@ const shared = {
   moduleNameMapper: {
     '^@nestjs-events/core$': '<rootDir>/packages/core/src/index.ts',
     '^@nestjs-events/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
+    '^@nestjs-events/sns-sqs$': '<rootDir>/packages/transport-sns-sqs/src/index.ts',
+    '^@nestjs-events/idempotency-dynamodb$': '<rootDir>/packages/idempotency-dynamodb/src/index.ts',
+    '^@nestjs-events/idempotency-redis$': '<rootDir>/packages/idempotency-redis/src/index.ts',
     '^@sample/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@sample/orders-service$': '<rootDir>/apps/orders-service/src/index.ts',
     '^@sample/notifications-service$': '<rootDir>/apps/notifications-service/src/index.ts',

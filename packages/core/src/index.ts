@@ -16,6 +16,7 @@ export type {
 export { EventFactory } from './definition/event.factory';
 
 export { EventBus } from './bus/event-bus';
+export { assertEventEnvelope } from './bus/envelope.check';
 export {
   currentHandlingContext,
   runWithEventMetadata,

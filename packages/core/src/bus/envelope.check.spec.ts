@@ -1,5 +1,5 @@
 import { InvalidEventError } from '../errors/invalid-event.error';
-import { assertEnvelope, envelopeProblems } from './envelope.check';
+import { assertEventEnvelope, envelopeProblems } from './envelope.check';
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -113,14 +113,14 @@ describe('envelopeProblems', () => {
   });
 });
 
-describe('assertEnvelope', () => {
+describe('assertEventEnvelope', () => {
   it('passes a well-formed envelope', () => {
-    expect(() => assertEnvelope(valid(), 'publish')).not.toThrow();
+    expect(() => assertEventEnvelope(valid(), 'publish')).not.toThrow();
   });
 
   it('throws InvalidEventError naming the action, the id and every problem', () => {
     const assert = () =>
-      assertEnvelope({ ...valid(), id: 'e-1', version: 0, source: 1 }, 'publish');
+      assertEventEnvelope({ ...valid(), id: 'e-1', version: 0, source: 1 }, 'publish');
     expect(assert).toThrow(InvalidEventError);
     expect(assert).toThrow(
       'Cannot publish event e-1: "version" must be a positive integer, got 0; "source" must be a ' +
@@ -129,10 +129,10 @@ describe('assertEnvelope', () => {
   });
 
   it('leaves out an id that is not a string', () => {
-    expect(() => assertEnvelope(null, 'receive')).toThrow(
+    expect(() => assertEventEnvelope(null, 'receive')).toThrow(
       /^Cannot receive event: it is not an object\. /,
     );
-    expect(() => assertEnvelope({ ...valid(), id: 5 }, 'receive')).toThrow(
+    expect(() => assertEventEnvelope({ ...valid(), id: 5 }, 'receive')).toThrow(
       /^Cannot receive event: "id" must be a non-empty string\. /,
     );
   });

@@ -45,8 +45,11 @@ export function envelopeProblems(value: unknown): string[] {
   return problems;
 }
 
-/** Throws `InvalidEventError` naming every problem of a would-be envelope. */
-export function assertEnvelope(value: unknown, action: string): asserts value is EventEnvelope {
+/**
+ * Throws `InvalidEventError` naming every problem of a would-be envelope; transports use it on
+ * what they receive, the bus on what it publishes.
+ */
+export function assertEventEnvelope(value: unknown, action: string): asserts value is EventEnvelope {
   const problems = envelopeProblems(value);
   if (problems.length) {
     const id = (value as { id?: unknown } | null)?.id;

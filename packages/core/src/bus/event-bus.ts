@@ -7,7 +7,7 @@ import type { EventsModuleOptions } from '../interfaces/events-module-options.in
 import { EventsMonitor } from '../monitor/events.monitor';
 import type { Transport } from '../transport/transport.interface';
 import { TransportRegistry } from '../transport/transport.registry';
-import { assertEnvelope } from './envelope.check';
+import { assertEventEnvelope } from './envelope.check';
 
 /**
  * Publishes events. Each event is checked against its definition's schema, stamped with this
@@ -55,7 +55,7 @@ export class EventBus {
   }
 
   private prepare(event: EventEnvelope): EventEnvelope | Promise<EventEnvelope> {
-    assertEnvelope(event, 'publish');
+    assertEventEnvelope(event, 'publish');
     const definition = definitionOf(event);
     if (!definition?.schema) return this.stamp(event, event.data);
     const data: unknown = definition.validate(event.data);

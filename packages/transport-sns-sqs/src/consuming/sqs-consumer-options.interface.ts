@@ -1,0 +1,48 @@
+/** How one SQS queue is consumed. */
+export interface SqsConsumerOptions {
+  /** Messages handled at once; polling goes on while fewer are in flight. @default 10 */
+  concurrency?: number;
+  /** Messages asked for per ReceiveMessage call, 1 to 10. @default 10 */
+  batchSize?: number;
+  /** Long-poll wait of each ReceiveMessage call, 0 to 20 seconds. @default 20 */
+  waitTimeSeconds?: number;
+  /**
+   * Visibility timeout given to each received message, in seconds. While handlers run it is
+   * extended every half of it, so slow handlers keep their message. @default 30
+   */
+  visibilityTimeoutSeconds?: number;
+  /** Upper bound of the back-off after a failed ReceiveMessage, in milliseconds. @default 20000 */
+  maxPollBackoffMs?: number;
+  /** How long deletes wait to be batched with others, in milliseconds. @default 10 */
+  deleteBatchDelayMs?: number;
+}
+
+export const DEFAULT_CONSUMER_OPTIONS: Required<SqsConsumerOptions> = {
+  concurrency: 10,
+  batchSize: 10,
+  waitTimeSeconds: 20,
+  visibilityTimeoutSeconds: 30,
+  maxPollBackoffMs: 20_000,
+  deleteBatchDelayMs: 10,
+};
+
+export function checkConsumerOptions(queue: string, options: Required<SqsConsumerOptions>): void {
+  const problems: string[] = [];
+  if (!Number.isSafeInteger(options.concurrency) || options.concurrency < 1) {
+    problems.push(`concurrency must be an integer >= 1 (got ${options.concurrency})`);
+  }
+  if (!Number.isSafeInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 10) {
+    problems.push(`batchSize must be 1 to 10 (got ${options.batchSize})`);
+  }
+  if (!(options.waitTimeSeconds >= 0 && options.waitTimeSeconds <= 20)) {
+    problems.push(`waitTimeSeconds must be 0 to 20 (got ${options.waitTimeSeconds})`);
+  }
+  if (!(options.visibilityTimeoutSeconds >= 1 && options.visibilityTimeoutSeconds <= 43_200)) {
+    problems.push(
+      `visibilityTimeoutSeconds must be 1 to 43200 (got ${options.visibilityTimeoutSeconds})`,
+    );
+  }
+  if (problems.length) {
+    throw new RangeError(`SQS queue "${queue}": ${problems.join('; ')}.`);
+  }
+}

@@ -1,0 +1,357 @@
+import type * as Sqs from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import type { DeliveryOutcome, EventEnvelope, EventSubscription } from '@nestjs-events/core';
+import { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from '../codec/message-attributes';
+import { decodeMessage, PoisonMessageError } from '../codec/message.decoder';
+import { DeleteBatcher } from './delete.batcher';
+import type { SqsConsumerOptions } from './sqs-consumer-options.interface';
+
+export interface SqsConsumerConfig {
+  readonly sdk: typeof Sqs;
+  readonly client: Sqs.SQSClient;
+  readonly queueName: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly subscriptions: readonly EventSubscription[];
+  readonly options: Required<SqsConsumerOptions>;
+}
+
+/** What the health check reads. */
+export interface SqsConsumerStatus {
+  readonly queue: string;
+  readonly running: boolean;
+  readonly inFlight: number;
+  readonly lastReceiveAt?: Date;
+  readonly lastError?: { readonly at: Date; readonly message: string };
+  readonly consecutiveFailures: number;
+}
+
+interface DeadLetterNote {
+  readonly reason: string;
+  readonly handler: string;
+  readonly error: unknown;
+  readonly attempts: number;
+}
+
+const MAX_ERROR_ATTRIBUTE = 1024;
+
+/**
+ * Consumes one SQS queue: long-polls while fewer than `concurrency` messages are in flight, runs
+ * every handler of the queue that takes the event, extends visibility while they run, then deletes
+ * (batched), schedules a retry with ChangeMessageVisibility, or dead-letters with the reason.
+ * A failing handler or a broker error never ends the loop; broker errors back off.
+ */
+export class SqsConsumer {
+  private readonly logger: Logger;
+  private readonly deletes: DeleteBatcher;
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private poll: AbortController | undefined;
+  private wake: (() => void) | undefined;
+  private lastReceiveAt: Date | undefined;
+  private lastError: { at: Date; message: string } | undefined;
+  private consecutiveFailures = 0;
+  /** ReceiveMessage calls made, for the benchmark. */
+  receiveCalls = 0;
+
+  constructor(private readonly config: SqsConsumerConfig) {
+    this.logger = new Logger(`SqsConsumer(${config.queueName})`);
+    this.deletes = new DeleteBatcher(
+      config.sdk,
+      config.client,
+      config.queueUrl,
+      config.options.deleteBatchDelayMs,
+      this.logger,
+    );
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /**
+   * Stops polling, waits for in-flight messages up to `deadlineMs`, and flushes deletes. A message
+   * still running at the deadline is not deleted: SQS delivers it again after its visibility timeout.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.poll?.abort();
+    this.wake?.();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const drained = Promise.all([...this.inFlight]).then(() => 'drained' as const);
+    if ((await Promise.race([drained, deadline])) === 'deadline') {
+      this.logger.warn(
+        `Drain deadline of ${deadlineMs} ms reached with ${this.inFlight.size} message(s) in flight; ` +
+          'they return to the queue when their visibility timeout ends',
+      );
+    }
+    clearTimeout(timer);
+    await this.deletes.flush();
+    await this.loop;
+  }
+
+  status(): SqsConsumerStatus {
+    return {
+      queue: this.config.queueName,
+      running: this.running,
+      inFlight: this.inFlight.size,
+      lastReceiveAt: this.lastReceiveAt,
+      lastError: this.lastError,
+      consecutiveFailures: this.consecutiveFailures,
+    };
+  }
+
+  get deleteCalls(): number {
+    return this.deletes.calls;
+  }
+
+  private async run(): Promise<void> {
+    const { options } = this.config;
+    while (this.running) {
+      if (this.inFlight.size >= options.concurrency) {
+        await this.sleep(undefined);
+        continue;
+      }
+      let messages: Sqs.Message[];
+      try {
+        messages = await this.receive(
+          Math.min(options.batchSize, options.concurrency - this.inFlight.size),
+        );
+      } catch (error) {
+        if (!this.running) break;
+        await this.backOff(error);
+        continue;
+      }
+      for (const message of messages) this.track(this.process(message));
+    }
+  }
+
+  private async receive(max: number): Promise<Sqs.Message[]> {
+    const { sdk, client, queueUrl, options } = this.config;
+    this.poll = new AbortController();
+    this.receiveCalls++;
+    const output = await client.send(
+      new sdk.ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: options.waitTimeSeconds,
+        VisibilityTimeout: options.visibilityTimeoutSeconds,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.poll.signal },
+    );
+    this.lastReceiveAt = new Date();
+    this.consecutiveFailures = 0;
+    return output.Messages ?? [];
+  }
+
+  private async backOff(error: unknown): Promise<void> {
+    this.consecutiveFailures++;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.lastError = { at: new Date(), message };
+    const ceiling = Math.min(
+      this.config.options.maxPollBackoffMs,
+      100 * 2 ** this.consecutiveFailures,
+    );
+    const delay = Math.floor(ceiling / 2 + (Math.random() * ceiling) / 2);
+    // Log the first failure and then every tenth, so an outage is visible without flooding the log.
+    if (this.consecutiveFailures === 1 || this.consecutiveFailures % 10 === 0) {
+      this.logger.error(
+        `ReceiveMessage failed (${this.consecutiveFailures} in a row): ${message}; retrying in ${delay} ms`,
+      );
+    }
+    await this.sleep(delay);
+  }
+
+  /** Waits `ms`, or until a slot frees up or stop() is called. */
+  private sleep(ms: number | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      const wake = (): void => done();
+      this.wake = wake;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work
+      .catch((error: unknown) =>
+        this.logger.error('Unexpected failure while processing a message', (error as Error).stack),
+      )
+      .finally(() => {
+        this.inFlight.delete(tracked);
+        const wake = this.wake;
+        this.wake = undefined;
+        wake?.();
+      });
+    this.inFlight.add(tracked);
+  }
+
+  private async process(message: Sqs.Message): Promise<void> {
+    const attempts = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+    let event: EventEnvelope;
+    try {
+      ({ event } = decodeMessage(message.Body));
+    } catch (error) {
+      const reason = error instanceof PoisonMessageError ? error.reason : 'not-an-event';
+      await this.deadLetter(message, [{ reason, handler: '-', error, attempts }]);
+      return;
+    }
+    const subscriptions = this.config.subscriptions.filter((s) => s.matches(event.type));
+    if (subscriptions.length === 0) {
+      const error = new PoisonMessageError(
+        'unknown-event-type',
+        `No handler of queue "${this.config.queueName}" takes "${event.type}" (event ${event.id}). ` +
+          'Add a handler, or stop routing this type to the queue.',
+      );
+      await this.deadLetter(message, [
+        { reason: 'unknown-event-type', handler: '-', error, attempts },
+      ]);
+      return;
+    }
+    const heartbeat = this.keepVisible(message);
+    let outcomes: DeliveryOutcome[];
+    try {
+      outcomes = await Promise.all(
+        subscriptions.map((s) => s.handle(event, { attempt: attempts })),
+      );
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const dead: DeadLetterNote[] = [];
+    let retryDelayMs: number | undefined;
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'dead-letter') {
+        dead.push({ ...outcome, handler: subscriptions[index].handler });
+      } else if (outcome.status === 'retry') {
+        retryDelayMs = Math.max(retryDelayMs ?? 0, outcome.delayMs);
+      }
+    });
+    // A message retried for one handler runs every handler of the queue again: that is why
+    // handlers that have side effects should be @Idempotent().
+    if (retryDelayMs !== undefined) {
+      if (dead.length) await this.sendToDeadLetterQueue(message, dead);
+      await this.retryLater(message, retryDelayMs);
+      return;
+    }
+    if (dead.length) {
+      await this.deadLetter(message, dead);
+      return;
+    }
+    this.deletes.add(message.MessageId!, message.ReceiptHandle!);
+  }
+
+  /** Extends the visibility of a message every half timeout while its handlers run. */
+  private keepVisible(message: Sqs.Message): NodeJS.Timeout {
+    const { sdk, client, queueUrl, options } = this.config;
+    const every = Math.max(1000, (options.visibilityTimeoutSeconds * 1000) / 2);
+    return setInterval(() => {
+      if (!this.running) return;
+      client
+        .send(
+          new sdk.ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: options.visibilityTimeoutSeconds,
+          }),
+        )
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `Could not extend the visibility of message ${message.MessageId}: ${(error as Error).message}`,
+          ),
+        );
+    }, every);
+  }
+
+  private async retryLater(message: Sqs.Message, delayMs: number): Promise<void> {
+    const { sdk, client, queueUrl } = this.config;
+    try {
+      await client.send(
+        new sdk.ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: Math.min(43_200, Math.ceil(delayMs / 1000)),
+        }),
+      );
+    } catch (error) {
+      // The message comes back anyway when its current visibility timeout ends.
+      this.logger.warn(
+        `Could not schedule the retry of message ${message.MessageId}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Sends the message to the dead-letter queue with the reasons, then deletes it. */
+  private async deadLetter(message: Sqs.Message, notes: DeadLetterNote[]): Promise<void> {
+    if (await this.sendToDeadLetterQueue(message, notes)) {
+      this.deletes.add(message.MessageId!, message.ReceiptHandle!);
+    }
+  }
+
+  private async sendToDeadLetterQueue(
+    message: Sqs.Message,
+    notes: DeadLetterNote[],
+  ): Promise<boolean> {
+    const { sdk, client, deadLetterQueueUrl, queueName } = this.config;
+    const describe = (note: DeadLetterNote) =>
+      note.error instanceof Error
+        ? `${note.error.name}: ${note.error.message}`
+        : String(note.error);
+    const text = (value: string) => ({ DataType: 'String', StringValue: value || '-' });
+    const attempts = Math.max(...notes.map((n) => n.attempts));
+    this.logger.error(
+      `Dead-lettering message ${message.MessageId} from "${queueName}": ` +
+        notes.map((n) => `${n.handler} ${n.reason} (${describe(n)})`).join('; '),
+    );
+    try {
+      await client.send(
+        new sdk.SendMessageCommand({
+          QueueUrl: deadLetterQueueUrl,
+          MessageBody: message.Body || '(empty body)',
+          MessageAttributes: {
+            // SQS allows 10 attributes: keep the event's own, add the five that explain.
+            ...pick(message.MessageAttributes, Object.values(EVENT_ATTRIBUTES)),
+            [DEAD_LETTER_ATTRIBUTES.reason]: text(notes.map((n) => n.reason).join(',')),
+            [DEAD_LETTER_ATTRIBUTES.handler]: text(notes.map((n) => n.handler).join(',')),
+            [DEAD_LETTER_ATTRIBUTES.error]: text(
+              notes.map(describe).join(' | ').slice(0, MAX_ERROR_ATTRIBUTE),
+            ),
+            [DEAD_LETTER_ATTRIBUTES.attempts]: {
+              DataType: 'Number',
+              StringValue: String(attempts),
+            },
+            [DEAD_LETTER_ATTRIBUTES.sourceQueue]: text(queueName),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Not deleted, so not lost: it comes back, and the redrive policy moves it eventually.
+      this.logger.error(
+        `Could not send message ${message.MessageId} to the dead-letter queue: ${(error as Error).message}; ` +
+          'it stays in the queue',
+      );
+      return false;
+    }
+  }
+}
+
+function pick<T>(
+  record: Record<string, T> | undefined,
+  keys: readonly string[],
+): Record<string, T> {
+  const picked: Record<string, T> = {};
+  for (const key of keys) if (record?.[key]) picked[key] = record[key];
+  return picked;
+}

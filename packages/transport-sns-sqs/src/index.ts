@@ -1,0 +1,16 @@
+export { SnsSqsTransport } from './sns-sqs.transport';
+export type {
+  SnsSqsTransportOptions,
+  SqsQueueOptions,
+} from './sns-sqs-transport-options.interface';
+export type { SqsConsumerOptions } from './consuming/sqs-consumer-options.interface';
+export type { SqsConsumerStatus } from './consuming/sqs.consumer';
+export type { TopicOptions } from './publishing/topic.resolver';
+export { OversizeEventError, PublishError } from './publishing/publish.error';
+export {
+  PoisonMessageError,
+  decodeMessage,
+  type PoisonReason,
+  type Wrapping,
+} from './codec/message.decoder';
+export { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from './codec/message-attributes';

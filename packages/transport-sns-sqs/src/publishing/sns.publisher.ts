@@ -1,0 +1,132 @@
+import type * as Sns from '@aws-sdk/client-sns';
+import type { EventEnvelope, RetryPolicy } from '@nestjs-events/core';
+import {
+  eventAttributes,
+  MAX_MESSAGE_BYTES,
+  messageSize,
+  type StringAttribute,
+} from '../codec/message-attributes';
+import { chunkBatches } from './batch.chunker';
+import { OversizeEventError, PublishError } from './publish.error';
+import { sendWithRetry, type BatchAttempt } from './publish-retry';
+import type { TopicResolver } from './topic.resolver';
+
+interface Outgoing {
+  readonly event: EventEnvelope;
+  readonly body: string;
+  readonly attributes: Record<string, StringAttribute>;
+  readonly size: number;
+}
+
+const BATCH_ENTRIES = 10;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Publishes envelopes to SNS: checks every size before sending anything, groups by topic, sends
+ * `PublishBatch` calls of at most 10 entries and 256 KiB, and retries only the entries SNS
+ * reports as failed. What still fails is raised as a `PublishError` that lists the event ids.
+ */
+export class SnsPublisher {
+  /** API calls made, for the benchmark and for health details. */
+  calls = 0;
+  lastError: { at: Date; message: string } | undefined;
+  lastSuccessAt: Date | undefined;
+
+  constructor(
+    private readonly sdk: typeof Sns,
+    private readonly client: Sns.SNSClient,
+    private readonly topics: TopicResolver,
+    private readonly fifo: boolean,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  async publish(events: readonly EventEnvelope[]): Promise<void> {
+    const outgoing = events.map((event) => this.encode(event));
+    const byTopic = new Map<string, Outgoing[]>();
+    for (const message of outgoing) {
+      let arn: string;
+      try {
+        arn = await this.topics.arnFor(message.event.type);
+      } catch (error) {
+        throw new PublishError(
+          events.map((e) => e.id),
+          (error as Error).message,
+          { cause: error },
+        );
+      }
+      const group = byTopic.get(arn);
+      if (group) group.push(message);
+      else byTopic.set(arn, [message]);
+    }
+    const failures = await Promise.all(
+      [...byTopic].flatMap(([arn, messages]) =>
+        chunkBatches(messages, (m) => m.size, BATCH_ENTRIES, MAX_MESSAGE_BYTES).map((batch) =>
+          sendWithRetry(batch, (pending) => this.send(arn, pending), this.retry, sleep),
+        ),
+      ),
+    );
+    const failed = failures.flat();
+    if (failed.length) {
+      const reasons = [...new Set(failed.map((f) => f.reason))].join('; ');
+      this.lastError = { at: new Date(), message: reasons };
+      throw new PublishError(
+        failed.map((f) => f.entry.event.id),
+        reasons,
+      );
+    }
+    this.lastSuccessAt = new Date();
+  }
+
+  private encode(event: EventEnvelope): Outgoing {
+    const body = JSON.stringify(event);
+    const attributes = eventAttributes(event);
+    const size = messageSize(body, attributes);
+    if (size > MAX_MESSAGE_BYTES)
+      throw new OversizeEventError(event.id, event.type, size, MAX_MESSAGE_BYTES);
+    return { event, body, attributes, size };
+  }
+
+  private fifoFields(event: EventEnvelope) {
+    return this.fifo
+      ? { MessageGroupId: event.aggregateId ?? event.type, MessageDeduplicationId: event.id }
+      : {};
+  }
+
+  private async send(
+    topicArn: string,
+    batch: readonly Outgoing[],
+  ): Promise<BatchAttempt<Outgoing>> {
+    this.calls++;
+    if (batch.length === 1) {
+      const [message] = batch;
+      await this.client.send(
+        new this.sdk.PublishCommand({
+          TopicArn: topicArn,
+          Message: message.body,
+          MessageAttributes: message.attributes,
+          ...this.fifoFields(message.event),
+        }),
+      );
+      return { failed: [] };
+    }
+    const result = await this.client.send(
+      new this.sdk.PublishBatchCommand({
+        TopicArn: topicArn,
+        PublishBatchRequestEntries: batch.map((message, index) => ({
+          Id: String(index),
+          Message: message.body,
+          MessageAttributes: message.attributes,
+          ...this.fifoFields(message.event),
+        })),
+      }),
+    );
+    return {
+      failed: (result.Failed ?? []).map((failure) => ({
+        entry: batch[Number(failure.Id)],
+        // SenderFault: the entry itself is wrong; sending it again cannot help.
+        retryable: !failure.SenderFault,
+        reason: `${failure.Code ?? 'Failed'}: ${failure.Message ?? 'no message'}`,
+      })),
+    };
+  }
+}

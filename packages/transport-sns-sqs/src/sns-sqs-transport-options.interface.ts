@@ -1,0 +1,48 @@
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { RetryOptions } from '@nestjs-events/core';
+import type { SqsConsumerOptions } from './consuming/sqs-consumer-options.interface';
+import type { TopicOptions } from './publishing/topic.resolver';
+
+/** A queue this service consumes. */
+export interface SqsQueueOptions extends SqsConsumerOptions {
+  /** Queue name (its URL is looked up at start; a missing queue fails the start). */
+  name: string;
+  /**
+   * Queue that receives what cannot be handled, with the reason in its attributes.
+   * @default the target of the queue's redrive policy; `<name>-dlq` when provisioning
+   */
+  deadLetterQueue?: string;
+  /** Receives before the redrive policy moves a message (provisioning only). @default 5 */
+  maxReceiveCount?: number;
+}
+
+export interface SnsSqsTransportOptions {
+  /** Name for `routes` and the handler option `transport`. @default 'sns-sqs' */
+  name?: string;
+  /** AWS region. @default the SDK's default chain (AWS_REGION, profile, …) */
+  region?: string;
+  /** Endpoint of both services, e.g. LocalStack's. @default the SDK's (AWS_ENDPOINT_URL, or AWS) */
+  endpoint?: string;
+  /** Static credentials. @default the SDK's default credential chain */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Clients to use instead of building them from region/endpoint/credentials. */
+  snsClient?: SNSClient;
+  sqsClient?: SQSClient;
+  /** One topic per event type (default, with an optional name prefix) or one shared topic. @default { prefix: '' } */
+  topics?: TopicOptions;
+  /** FIFO topics and queues: ordered per `aggregateId`, deduplicated by event id. @default false */
+  fifo?: boolean;
+  /** Queues this service consumes; handlers pick one with `queue`, the first is the default. @default [] */
+  queues?: SqsQueueOptions[];
+  /** Defaults for every queue's consumer. */
+  consumer?: SqsConsumerOptions;
+  /**
+   * Create topics, queues, dead-letter queues, subscriptions and policies at start, from the
+   * handlers. For local development and tests; production infrastructure belongs in IaC.
+   * @default false
+   */
+  provision?: boolean;
+  /** Retries of failed publish calls and failed batch entries. @default { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2000 } */
+  publishRetry?: RetryOptions;
+}
