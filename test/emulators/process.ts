@@ -54,12 +54,14 @@ export async function startProcess(
     const early = await Promise.race([
       exited.then((code) => new Error(`${name} exited with code ${code}: ${stderr}`)),
       spawnError,
-      new Promise<undefined>((resolve) => setTimeout(resolve, pause)),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), pause)),
     ]);
     if (early) throw new Error(`Could not start ${name} (${command}): ${early.message}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms: ${stderr}`);
+      throw new Error(
+        `${name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms: ${stderr}`,
+      );
     }
     pause = Math.min(pause * 2, 250);
   }

@@ -35,6 +35,9 @@ interface DeadLetterNote {
 
 const MAX_ERROR_ATTRIBUTE = 1024;
 
+/** How processing a message ended: finished with (deleted or dead-lettered), or to be retried. */
+type Settled = 'done' | 'retry';
+
 /**
  * Consumes one SQS queue: long-polls while fewer than `concurrency` messages are in flight, runs
  * every handler of the queue that takes the event, extends visibility while they run, then deletes
@@ -44,7 +47,7 @@ const MAX_ERROR_ATTRIBUTE = 1024;
 export class SqsConsumer {
   private readonly logger: Logger;
   private readonly deletes: DeleteBatcher;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private running = false;
   private loop: Promise<void> | undefined;
   private poll: AbortController | undefined;
@@ -129,7 +132,31 @@ export class SqsConsumer {
         await this.backOff(error);
         continue;
       }
-      for (const message of messages) this.track(this.process(message));
+      this.dispatch(messages);
+    }
+  }
+
+  /**
+   * Starts processing a received batch. Messages of one FIFO group run one after another, and
+   * once one of them is to be retried the rest of its group waits for the retry too, so order
+   * within a group holds.
+   */
+  private dispatch(messages: Sqs.Message[]): void {
+    const groups = new Map<string, Promise<Settled>>();
+    for (const message of messages) {
+      const group = message.Attributes?.MessageGroupId;
+      if (group === undefined) {
+        this.track(this.process(message));
+        continue;
+      }
+      const previous = groups.get(group) ?? Promise.resolve<Settled>('done');
+      const next = previous.then((settled) =>
+        settled === 'retry'
+          ? this.retryLater(message, 0).then(() => 'retry' as const)
+          : this.process(message),
+      );
+      groups.set(group, next);
+      this.track(next);
     }
   }
 
@@ -143,7 +170,7 @@ export class SqsConsumer {
         MaxNumberOfMessages: max,
         WaitTimeSeconds: options.waitTimeSeconds,
         VisibilityTimeout: options.visibilityTimeoutSeconds,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
         MessageAttributeNames: ['All'],
       }),
       { abortSignal: this.poll.signal },
@@ -184,7 +211,7 @@ export class SqsConsumer {
     });
   }
 
-  private track(work: Promise<void>): void {
+  private track(work: Promise<unknown>): void {
     const tracked = work
       .catch((error: unknown) =>
         this.logger.error('Unexpected failure while processing a message', (error as Error).stack),
@@ -198,7 +225,7 @@ export class SqsConsumer {
     this.inFlight.add(tracked);
   }
 
-  private async process(message: Sqs.Message): Promise<void> {
+  private async process(message: Sqs.Message): Promise<Settled> {
     const attempts = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
     let event: EventEnvelope;
     try {
@@ -206,7 +233,7 @@ export class SqsConsumer {
     } catch (error) {
       const reason = error instanceof PoisonMessageError ? error.reason : 'not-an-event';
       await this.deadLetter(message, [{ reason, handler: '-', error, attempts }]);
-      return;
+      return 'done';
     }
     const subscriptions = this.config.subscriptions.filter((s) => s.matches(event.type));
     if (subscriptions.length === 0) {
@@ -218,7 +245,7 @@ export class SqsConsumer {
       await this.deadLetter(message, [
         { reason: 'unknown-event-type', handler: '-', error, attempts },
       ]);
-      return;
+      return 'done';
     }
     const heartbeat = this.keepVisible(message);
     let outcomes: DeliveryOutcome[];
@@ -243,13 +270,14 @@ export class SqsConsumer {
     if (retryDelayMs !== undefined) {
       if (dead.length) await this.sendToDeadLetterQueue(message, dead);
       await this.retryLater(message, retryDelayMs);
-      return;
+      return 'retry';
     }
     if (dead.length) {
       await this.deadLetter(message, dead);
-      return;
+      return 'done';
     }
     this.deletes.add(message.MessageId!, message.ReceiptHandle!);
+    return 'done';
   }
 
   /** Extends the visibility of a message every half timeout while its handlers run. */

@@ -19,6 +19,7 @@ interface Outgoing {
 }
 
 const BATCH_ENTRIES = 10;
+type Failure = BatchAttempt<Outgoing>['failed'][number];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -59,11 +60,7 @@ export class SnsPublisher {
       else byTopic.set(arn, [message]);
     }
     const failures = await Promise.all(
-      [...byTopic].flatMap(([arn, messages]) =>
-        chunkBatches(messages, (m) => m.size, BATCH_ENTRIES, MAX_MESSAGE_BYTES).map((batch) =>
-          sendWithRetry(batch, (pending) => this.send(arn, pending), this.retry, sleep),
-        ),
-      ),
+      [...byTopic].map(([arn, messages]) => this.sendToTopic(arn, messages)),
     );
     const failed = failures.flat();
     if (failed.length) {
@@ -75,6 +72,20 @@ export class SnsPublisher {
       );
     }
     this.lastSuccessAt = new Date();
+  }
+
+  /**
+   * Sends one topic's messages in batches: in parallel, or one batch after another on a FIFO
+   * topic, where a later batch must not overtake an earlier one.
+   */
+  private async sendToTopic(arn: string, messages: Outgoing[]): Promise<Failure[]> {
+    const batches = chunkBatches(messages, (m) => m.size, BATCH_ENTRIES, MAX_MESSAGE_BYTES);
+    const sendBatch = (batch: Outgoing[]) =>
+      sendWithRetry(batch, (pending) => this.send(arn, pending), this.retry, sleep);
+    if (!this.fifo) return (await Promise.all(batches.map(sendBatch))).flat();
+    const failed: Failure[] = [];
+    for (const batch of batches) failed.push(...(await sendBatch(batch)));
+    return failed;
   }
 
   private encode(event: EventEnvelope): Outgoing {
