@@ -18,7 +18,13 @@ export async function startMoto(): Promise<RunningServer> {
     throw new Error(`${motoServer} is missing: run scripts/setup-test-env.sh (npm test does).`);
   }
   const port = await freePort();
-  return startProcess('moto', motoServer, ['-H', '127.0.0.1', '-p', String(port)], port, `http://127.0.0.1:${port}`);
+  return startProcess(
+    'moto',
+    motoServer,
+    ['-H', '127.0.0.1', '-p', String(port)],
+    port,
+    `http://127.0.0.1:${port}`,
+  );
 }
 
 /** Debian's redis-server, without persistence. */

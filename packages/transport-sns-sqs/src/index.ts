@@ -14,3 +14,8 @@ export {
   type Wrapping,
 } from './codec/message.decoder';
 export { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from './codec/message-attributes';
+export { SqsQueues, type ConsumedQueue, type ResolvedQueueOptions } from './consuming/sqs-queues';
+export { deadLetterQueueName } from './sns-sqs.transport';
+export { chunkBatches } from './publishing/batch.chunker';
+export { sendWithRetry, type BatchAttempt } from './publishing/publish-retry';
+export { loadAwsSdk } from './aws/aws-sdk.loader';

@@ -1,29 +1,20 @@
 import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sqs from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import {
-  EventsConfigurationError,
-  type EventEnvelope,
-  type EventSubscription,
-  type Transport,
-  type TransportHealth,
+import type {
+  EventEnvelope,
+  EventSubscription,
+  Transport,
+  TransportHealth,
 } from '@nestjs-events/core';
 import { loadAwsSdk } from './aws/aws-sdk.loader';
-import { SqsConsumer } from './consuming/sqs.consumer';
-import {
-  checkConsumerOptions,
-  DEFAULT_CONSUMER_OPTIONS,
-  type SqsConsumerOptions,
-} from './consuming/sqs-consumer-options.interface';
+import type { SqsConsumer } from './consuming/sqs.consumer';
+import { SqsQueues, type ConsumedQueue } from './consuming/sqs-queues';
 import { SnsSqsProvisioner } from './provisioning/sns-sqs.provisioner';
 import { createPublishRetry } from './publishing/publish-retry';
 import { SnsPublisher } from './publishing/sns.publisher';
 import { TopicResolver } from './publishing/topic.resolver';
-import type {
-  SnsSqsTransportOptions,
-  SqsQueueOptions,
-} from './sns-sqs-transport-options.interface';
-import { resolveDeadLetterQueueUrl, resolveQueueUrl } from './consuming/queue-urls';
+import type { SnsSqsTransportOptions } from './sns-sqs-transport-options.interface';
 
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
 
@@ -41,9 +32,7 @@ export class SnsSqsTransport implements Transport {
   private readonly ownsClients: boolean;
   private readonly topics: TopicResolver;
   private readonly publisher: SnsPublisher;
-  private readonly queues: ReadonlyArray<SqsQueueOptions & Required<SqsConsumerOptions>>;
-  private readonly subscriptions = new Map<string, EventSubscription[]>();
-  private consumers: SqsConsumer[] = [];
+  private readonly queues: SqsQueues;
 
   constructor(private readonly options: SnsSqsTransportOptions = {}) {
     this.name = options.name ?? 'sns-sqs';
@@ -72,17 +61,13 @@ export class SnsSqsTransport implements Transport {
       fifo,
       createPublishRetry(options.publishRetry),
     );
-    this.queues = (options.queues ?? []).map((queue) => {
-      const merged = { ...DEFAULT_CONSUMER_OPTIONS, ...options.consumer, ...queue };
-      checkConsumerOptions(queue.name, merged);
-      return merged;
-    });
-    const names = new Set<string>();
-    for (const { name } of this.queues) {
-      if (names.has(name))
-        throw new EventsConfigurationError(`SNS/SQS transport: queue "${name}" is listed twice.`);
-      names.add(name);
-    }
+    this.queues = new SqsQueues(
+      this.sqs,
+      this.sqsClient,
+      this.name,
+      options.queues,
+      options.consumer,
+    );
   }
 
   /** SNS calls made by the publisher so far (PublishBatch counts once for up to 10 events). */
@@ -95,48 +80,16 @@ export class SnsSqsTransport implements Transport {
   }
 
   subscribe(subscription: EventSubscription): void {
-    const queue = subscription.queue ?? this.queues[0]?.name;
-    if (!queue || !this.queues.some((q) => q.name === queue)) {
-      const known = this.queues.map((q) => `"${q.name}"`).join(', ') || 'none';
-      throw new EventsConfigurationError(
-        `${subscription.handler} consumes from ${queue ? `queue "${queue}"` : 'the SNS/SQS transport'}, ` +
-          `but the transport "${this.name}" has no such queue (queues: ${known}). Add it to "queues".`,
-      );
-    }
-    const list = this.subscriptions.get(queue) ?? [];
-    list.push(subscription);
-    this.subscriptions.set(queue, list);
+    this.queues.subscribe(subscription);
   }
 
   async start(): Promise<void> {
-    const consumed = this.queues.filter((queue) => this.subscriptions.has(queue.name));
-    if (this.options.provision) await this.provision(consumed);
-    this.consumers = await Promise.all(
-      consumed.map(async (queue) => {
-        const queueUrl = await resolveQueueUrl(this.sqs, this.sqsClient, queue.name);
-        const deadLetterQueueUrl = await resolveDeadLetterQueueUrl(
-          this.sqs,
-          this.sqsClient,
-          queue,
-          queueUrl,
-        );
-        return new SqsConsumer({
-          sdk: this.sqs,
-          client: this.sqsClient,
-          queueName: queue.name,
-          queueUrl,
-          deadLetterQueueUrl,
-          subscriptions: this.subscriptions.get(queue.name)!,
-          options: queue,
-        });
-      }),
-    );
-    for (const consumer of this.consumers) consumer.start();
+    if (this.options.provision) await this.provision(this.queues.consumed());
+    await this.queues.start();
   }
 
   async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
-    await Promise.all(this.consumers.map((consumer) => consumer.stop(deadlineMs)));
-    this.consumers = [];
+    await this.queues.stop(deadlineMs);
     if (this.ownsClients) {
       if (!this.options.snsClient) this.snsClient.destroy();
       if (!this.options.sqsClient) this.sqsClient.destroy();
@@ -144,7 +97,7 @@ export class SnsSqsTransport implements Transport {
   }
 
   health(): TransportHealth {
-    const consumers = this.consumers.map((consumer) => consumer.status());
+    const consumers = this.queues.status();
     const down = consumers.filter((c) => !c.running || c.consecutiveFailures > 0);
     const publisherDown =
       this.publisher.lastError !== undefined &&
@@ -164,31 +117,26 @@ export class SnsSqsTransport implements Transport {
 
   /** @internal Consumers, for benchmarks and diagnostics. */
   get activeConsumers(): readonly SqsConsumer[] {
-    return this.consumers;
+    return this.queues.active;
   }
 
-  private async provision(
-    queues: ReadonlyArray<SqsQueueOptions & Required<SqsConsumerOptions>>,
-  ): Promise<void> {
+  private async provision(queues: readonly ConsumedQueue[]): Promise<void> {
+    const fifo = this.options.fifo ?? false;
     const provisioner = new SnsSqsProvisioner(
       this.sns,
       this.snsClient,
       this.sqs,
       this.sqsClient,
       this.topics,
-      this.options.fifo ?? false,
+      fifo,
     );
-    for (const queue of queues) {
-      const eventTypes = [
-        ...new Set(this.subscriptions.get(queue.name)!.flatMap((s) => s.eventTypes)),
-      ];
+    for (const { options, eventTypes } of queues) {
       await provisioner.provision({
-        name: queue.name,
+        name: options.name,
         eventTypes,
-        deadLetterQueue:
-          queue.deadLetterQueue ?? deadLetterQueueName(queue.name, this.options.fifo ?? false),
-        maxReceiveCount: queue.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
-        visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+        deadLetterQueue: options.deadLetterQueue ?? deadLetterQueueName(options.name, fifo),
+        maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       });
     }
     this.logger.log(`Provisioned ${queues.length} queue(s)`);
