@@ -40,6 +40,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @Inject(EVENTS_MODULE_OPTIONS) options: EventsModuleOptions,
   ) {
     this.defaults = { ...DEFAULTS, ...options.idempotency };
+    checkDurations('EventsModule idempotency', this.defaults);
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -52,6 +53,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         context.getHandler(),
       ),
     } as Required<Omit<IdempotencyOptions, 'key'>> & IdempotencyOptions;
+    checkDurations(`@Idempotent on ${handling.handler}`, options);
     const eventKey = options.key ? options.key(handling.event) : handling.event.id;
     if (typeof eventKey !== 'string' || eventKey === '') {
       throw new TypeError(
@@ -82,7 +84,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
           );
         throw error;
       }
-      await this.store.complete(key, { ttlMs: options.ttlMs });
+      try {
+        await this.store.complete(key, { ttlMs: options.ttlMs });
+      } catch (error) {
+        // The handler's effect has happened: failing the delivery now would run it again. The
+        // claim stays in progress until its lock expires, which still stops near duplicates.
+        this.logger.error(
+          `${handling.handler}: could not mark event ${handling.event.id} as done (key ${eventKey}); ` +
+            'a redelivery after the lock expires would run the handler again',
+          (error as Error).stack,
+        );
+      }
       return result;
     });
   }
@@ -94,10 +106,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     handling: HandlingContext,
   ): Promise<boolean> {
     let pollMs = POLL_MIN_MS;
+    // The holder's lock expires after lockTtlMs; a store that still says "in progress" well after
+    // that is broken, and the delivery fails (to be retried) rather than waiting forever.
+    const deadline = Date.now() + options.lockTtlMs * 2;
     for (;;) {
       const claim = await this.store.claim(key, { lockTtlMs: options.lockTtlMs });
       if (claim === 'acquired') return true;
       if (claim === 'completed' || options.whenInProgress === 'skip') return false;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${handling.handler}: event ${handling.event.id} stayed in progress elsewhere for over ` +
+            `${options.lockTtlMs * 2} ms (twice lockTtlMs); giving up this delivery so it is retried`,
+        );
+      }
       // Another delivery holds the lock: it completes (we skip), fails and releases (we run), or
       // dies and its lock expires (we run). Poll with growing gaps; the lock TTL bounds the wait.
       this.logger.debug(
@@ -105,6 +126,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
+    }
+  }
+}
+
+function checkDurations(where: string, options: IdempotencyOptions): void {
+  for (const name of ['ttlMs', 'lockTtlMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 1)) {
+      throw new RangeError(
+        `${where}: ${name} must be a number of milliseconds >= 1, got ${value}.`,
+      );
     }
   }
 }

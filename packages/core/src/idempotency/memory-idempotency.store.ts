@@ -52,7 +52,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 
   release(key: string): Promise<void> {
-    this.entries.delete(key);
+    // Only an in-progress claim is released: a worker whose lock expired must not erase the
+    // completed record that another worker wrote meanwhile.
+    if ((this.entries.get(key) ?? 0) < 0) this.entries.delete(key);
     return Promise.resolve();
   }
 

@@ -1,0 +1,177 @@
+import type {
+  AttributeValue,
+  DynamoDBClient,
+  DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
+import type { ClaimResult, IdempotencyStore } from '@nestjs-events/core';
+import { loadDynamoDbSdk, type DynamoDbSdkModule } from './dynamodb-sdk.loader';
+
+export interface DynamoDbIdempotencyStoreOptions {
+  /** The client to use. The store never destroys a client it was given. */
+  client?: DynamoDBClient;
+  /**
+   * Configuration of a client the store creates when `client` is absent; that client is
+   * destroyed by `close()`, which Nest calls at application shutdown.
+   * @default {}
+   */
+  clientConfig?: DynamoDBClientConfig;
+  /** Table with a string partition key named `keyAttribute`, e.g. from `createIdempotencyTable`. */
+  tableName: string;
+  /** Name of the table's partition key attribute. @default 'pk' */
+  keyAttribute?: string;
+  /** Attribute holding the expiry in epoch seconds, for the table's TTL setting. @default 'ttl' */
+  ttlAttribute?: string;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+type Item = Record<string, AttributeValue>;
+type Status = 'in-progress' | 'completed';
+
+const STATUS = 'status';
+const EXPIRES_AT = 'expiresAt';
+const IN_PROGRESS: Status = 'in-progress';
+const COMPLETED: Status = 'completed';
+/** Claim attempts when the holder of a key vanishes between our write and our read. */
+const CLAIM_ATTEMPTS = 3;
+
+/**
+ * An idempotency store in a DynamoDB table, shared by every instance that uses the table. One item
+ * per key: `status` (`in-progress` or `completed`), `expiresAt` (epoch milliseconds, what the store
+ * decides by) and a TTL attribute (epoch seconds) so that DynamoDB deletes expired items. DynamoDB
+ * deletes them up to days late, so expiry is always checked against `expiresAt` too.
+ *
+ * `claim` is one conditional `PutItem`: it succeeds when the key is absent or its item has expired.
+ */
+export class DynamoDbIdempotencyStore implements IdempotencyStore {
+  private readonly sdk: DynamoDbSdkModule;
+  private readonly client: DynamoDBClient;
+  private readonly ownsClient: boolean;
+  private readonly tableName: string;
+  private readonly keyAttribute: string;
+  private readonly ttlAttribute: string;
+  private readonly now: () => number;
+
+  constructor(options: DynamoDbIdempotencyStoreOptions) {
+    this.sdk = loadDynamoDbSdk(DynamoDbIdempotencyStore.name);
+    if (!options.tableName) {
+      throw new TypeError('DynamoDbIdempotencyStore: tableName is required.');
+    }
+    this.tableName = options.tableName;
+    this.keyAttribute = options.keyAttribute ?? 'pk';
+    this.ttlAttribute = options.ttlAttribute ?? 'ttl';
+    const names = [this.keyAttribute, this.ttlAttribute, STATUS, EXPIRES_AT];
+    if (new Set(names).size !== names.length) {
+      throw new TypeError(
+        `DynamoDbIdempotencyStore: keyAttribute (${this.keyAttribute}) and ttlAttribute ` +
+          `(${this.ttlAttribute}) must differ from each other and from "${STATUS}" and "${EXPIRES_AT}".`,
+      );
+    }
+    this.now = options.now ?? Date.now;
+    this.ownsClient = !options.client;
+    this.client = options.client ?? new this.sdk.DynamoDBClient(options.clientConfig ?? {});
+  }
+
+  async claim(key: string, { lockTtlMs }: { lockTtlMs: number }): Promise<ClaimResult> {
+    for (let attempt = 1; ; attempt++) {
+      const now = this.now();
+      try {
+        await this.client.send(
+          new this.sdk.PutItemCommand({
+            TableName: this.tableName,
+            Item: this.item(key, IN_PROGRESS, now + lockTtlMs),
+            ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now',
+            ExpressionAttributeNames: { '#key': this.keyAttribute, '#expiresAt': EXPIRES_AT },
+            ExpressionAttributeValues: { ':now': { N: String(now) } },
+            // The item that won, in the same round trip, instead of a second read that races.
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'acquired';
+      } catch (error) {
+        if (!isConditionalCheckFailure(error)) throw error;
+        const holder = error.Item ?? (await this.read(key));
+        const status = holder && this.liveStatus(holder, this.now());
+        if (status) return status === COMPLETED ? 'completed' : 'in-progress';
+        // Only without `Item` (an older DynamoDB-compatible server): the holder was released or
+        // expired before our read, so the key is free again. Claim again, a few times at most;
+        // after that "in-progress" is safe, as the interceptor then polls.
+        if (attempt >= CLAIM_ATTEMPTS) return 'in-progress';
+      }
+    }
+  }
+
+  async complete(key: string, { ttlMs }: { ttlMs: number }): Promise<void> {
+    // Unconditional: completing wins over any lock, ours or one that took over after ours expired.
+    await this.client.send(
+      new this.sdk.PutItemCommand({
+        TableName: this.tableName,
+        Item: this.item(key, COMPLETED, this.now() + ttlMs),
+      }),
+    );
+  }
+
+  async release(key: string): Promise<void> {
+    try {
+      await this.client.send(
+        new this.sdk.DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { [this.keyAttribute]: { S: key } },
+          // A completed key stays completed: releasing must never make done work run again.
+          ConditionExpression: '#status = :inProgress',
+          ExpressionAttributeNames: { '#status': STATUS },
+          ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS } },
+        }),
+      );
+    } catch (error) {
+      // Completed or already gone: nothing to release.
+      if (!isConditionalCheckFailure(error)) throw error;
+    }
+  }
+
+  /** Destroys the client if the store created it. */
+  close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+    return Promise.resolve();
+  }
+
+  /** Nest calls this at shutdown, after transports have drained, when the store is a provider. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  private item(key: string, status: Status, expiresAt: number): Item {
+    return {
+      [this.keyAttribute]: { S: key },
+      [STATUS]: { S: status },
+      [EXPIRES_AT]: { N: String(expiresAt) },
+      // Rounded up, so that DynamoDB never deletes an item the store still counts as live.
+      [this.ttlAttribute]: { N: String(Math.ceil(expiresAt / 1000)) },
+    };
+  }
+
+  private async read(key: string): Promise<Item | undefined> {
+    const { Item } = await this.client.send(
+      new this.sdk.GetItemCommand({
+        TableName: this.tableName,
+        Key: { [this.keyAttribute]: { S: key } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  /** The status of an unexpired item; undefined once it has expired. */
+  private liveStatus(item: Item, now: number): Status | undefined {
+    const expiresAt = item[EXPIRES_AT]?.N;
+    // An item without a readable expiry was not written by this store: treat it as never expiring,
+    // as the claim condition does.
+    if (expiresAt !== undefined && Number(expiresAt) <= now) return undefined;
+    return item[STATUS]?.S === COMPLETED ? COMPLETED : IN_PROGRESS;
+  }
+}
+
+/** By name, not `instanceof`: the client may come from another copy of the SDK than ours. */
+function isConditionalCheckFailure(error: unknown): error is Error & { Item?: Item } {
+  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}

@@ -1,0 +1,4 @@
+export {
+  RedisIdempotencyStore,
+  type RedisIdempotencyStoreOptions,
+} from './redis-idempotency.store';
