@@ -600,3 +600,53 @@ describe('forRootAsync', () => {
     }
   });
 });
+
+describe('content patterns', () => {
+  @Injectable()
+  class Filtered {
+    readonly big: string[] = [];
+    readonly named: string[] = [];
+    @EventHandler(ThingHappened, { pattern: { data: { size: [{ numeric: ['>=', 10] }] } } })
+    onBig(event: EventOf<typeof ThingHappened>) {
+      this.big.push(event.data.name);
+    }
+    @EventHandler('thing.*', { pattern: { type: ['thing.noted'], source: [{ prefix: 'te' }] } })
+    onNoted(event: EventEnvelope) {
+      this.named.push(event.type);
+    }
+  }
+
+  it('runs a handler only for events its pattern matches, and reports the others as filtered', async () => {
+    const { app, probe } = await boot({ providers: [Filtered] });
+    const bus = app.get(EventBus);
+    await bus.publishAll([
+      ThingHappened.create({ name: 'small', size: 1 }),
+      ThingHappened.create({ name: 'large', size: 10 }),
+      ThingHappenedV1.create({ name: 'legacy' }),
+      ThingNoted.create({ note: 'n' }),
+    ]);
+    await probe.waitForIdle();
+    expect(app.get(Filtered).big).toEqual(['large']);
+    expect(app.get(Filtered).named).toEqual(['thing.noted']);
+    const filtered = probe.of('skipped').filter((s) => s.reason === 'filtered');
+    expect(filtered).toHaveLength(5);
+    expect(probe.deadLettered).toHaveLength(0);
+  });
+
+  it('refuses a broken pattern at bootstrap, naming the handler and the operator', async () => {
+    @Injectable()
+    class Broken {
+      @EventHandler(ThingHappened, { pattern: { data: { size: [{ numeric: ['>>', 1] }] } } })
+      onThing() {}
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [EventsModule.forRoot({ source: 'test' })],
+      providers: [Broken],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await expect(app.init()).rejects.toThrow(
+      /@EventHandler on Broken\.onThing: Invalid event pattern at "data\.size": .*numeric/,
+    );
+    await app.close();
+  });
+});

@@ -43,7 +43,13 @@ export {
 export { RetryPolicy, type RetryDecision, type RetryOptions } from './retry/retry-policy';
 
 export { compileTypeMatcher } from './matching/event-type-matcher';
-export type { EventPattern } from './matching/event-pattern.interface';
+export {
+  compilePattern,
+  matchesPattern,
+  validatePattern,
+  type EventMatcher,
+} from './matching/event-pattern.matcher';
+export type { EventPattern, EventPatternValue } from './matching/event-pattern.interface';
 
 export {
   InMemoryTransport,

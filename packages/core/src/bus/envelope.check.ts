@@ -49,7 +49,10 @@ export function envelopeProblems(value: unknown): string[] {
  * Throws `InvalidEventError` naming every problem of a would-be envelope; transports use it on
  * what they receive, the bus on what it publishes.
  */
-export function assertEventEnvelope(value: unknown, action: string): asserts value is EventEnvelope {
+export function assertEventEnvelope(
+  value: unknown,
+  action: string,
+): asserts value is EventEnvelope {
   const problems = envelopeProblems(value);
   if (problems.length) {
     const id = (value as { id?: unknown } | null)?.id;

@@ -1,8 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventEnvelope, EventMetadata } from '../interfaces/event-envelope.interface';
 
-/** Why a handler did not run for an event that reached it. */
-export type SkipReason = 'duplicate' | 'guard';
+/**
+ * Why a handler did not run for an event that reached it: its idempotency key was done, a guard
+ * denied it, or its content pattern did not match.
+ */
+export type SkipReason = 'duplicate' | 'guard' | 'filtered';
 
 /** What is known about the event being handled, for the code that runs inside its handler. */
 export interface HandlingContext {

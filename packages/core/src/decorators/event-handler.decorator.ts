@@ -13,7 +13,11 @@ export interface EventHandlerOptions {
   transport?: string;
   /** Queue (or other endpoint) to consume from, for brokered transports. */
   queue?: string;
-  /** Content filter (EventBridge pattern language); reserved, see `EventPattern`. */
+  /**
+   * Content filter in the EventBridge pattern language, written against the envelope
+   * (`{ data: { amount: [{ numeric: ['>=', 100000] }] } }`). Validated at bootstrap; events that do
+   * not match are skipped (and acknowledged), not failed. Brokers that can filter do so too.
+   */
   pattern?: EventPattern;
 }
 

@@ -21,6 +21,7 @@ import {
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
+import { compilePattern, type EventMatcher } from '../matching/event-pattern.matcher';
 import { compileTypeMatcher } from '../matching/event-type-matcher';
 import { EventsMonitor } from '../monitor/events.monitor';
 import { RetryPolicy } from '../retry/retry-policy';
@@ -139,11 +140,13 @@ export class EventHandlerExplorer {
         );
       }
     }
+    let filter: EventMatcher | undefined;
     if (options.pattern !== undefined) {
-      throw new EventsConfigurationError(
-        `${where}: content patterns are not supported by this version of @nestjs-events/core. ` +
-          'Remove "pattern" and test the event inside the handler.',
-      );
+      try {
+        filter = compilePattern(options.pattern);
+      } catch (error) {
+        throw new EventsConfigurationError(`${where}: ${(error as Error).message}`);
+      }
     }
     let retry: RetryPolicy;
     try {
@@ -159,6 +162,7 @@ export class EventHandlerExplorer {
       matchers,
       definitions,
       queue: options.queue,
+      filter,
       retry,
       invoke,
       monitor: this.monitor,

@@ -3,6 +3,7 @@ import { runInHandlingContext, type HandlingContext } from '../context/event-con
 import { definitionOf } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type { EventMatcher } from '../matching/event-pattern.matcher';
 import type { EventsMonitor } from '../monitor/events.monitor';
 import type { RetryPolicy } from '../retry/retry-policy';
 import type {
@@ -21,6 +22,8 @@ export interface HandlerSubscriptionConfig {
   /** Definitions the handler selected, by event type: their events are upcast and validated. */
   readonly definitions: ReadonlyMap<string, EventDefinition>;
   readonly queue?: string;
+  /** Content filter, compiled once at bootstrap. */
+  readonly filter?: EventMatcher;
   readonly retry: RetryPolicy;
   readonly invoke: HandlerInvoker;
   readonly monitor: EventsMonitor;
@@ -64,7 +67,9 @@ export class HandlerSubscription implements EventSubscription {
     try {
       const event = await this.prepare(received, delivery);
       (context as { event: EventEnvelope }).event = event;
-      await runInHandlingContext(context, () => this.config.invoke(event));
+      // Written against the envelope as the handler sees it: after upcasting and validation.
+      if (this.config.filter && !this.config.filter(event)) context.skipped = 'filtered';
+      else await runInHandlingContext(context, () => this.config.invoke(event));
     } catch (error) {
       return this.failed(received, delivery.attempt, error);
     }
