@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-requirements=test/emulators/requirements.txt
+requirements=libs/emulators/requirements.txt
 stamp=.venv/.requirements.sha256
 want=$(sha256sum "$requirements" | cut -d' ' -f1)
 if [ ! -x .venv/bin/moto_server ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -1,5 +1,4 @@
-import { startFauxqs, startMoto, startRedis } from './emulators/servers';
-import type { RunningServer } from './emulators/process';
+import { startFauxqs, startMoto, startRedis, type RunningServer } from '../libs/emulators/src';
 
 declare global {
   var __emulators: RunningServer[] | undefined;

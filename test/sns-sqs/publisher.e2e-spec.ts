@@ -12,7 +12,7 @@ import { PublishError, SnsSqsTransport } from '@nestjs-events/sns-sqs';
 import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingHappened } from '../fixtures/events';
-import { freePort } from '../emulators/process';
+import { freePort } from '@sample/emulators';
 import { until } from '../fixtures/until';
 
 jest.setTimeout(30_000);

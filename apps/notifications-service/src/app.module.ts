@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
-import { EventsModule } from '@nestjs-events/core';
+import { eventsFromEnv } from '@sample/events-config';
 import { NotificationsModule } from './notifications.module';
 
+/**
+ * The notifications service on its own; EVENTS_TRANSPORT picks the transport (memory by
+ * default), and its handlers read the queue `notifications` (or EVENTS_QUEUE).
+ */
 @Module({
-  imports: [EventsModule.forRoot({ source: 'notifications-service' }), NotificationsModule],
+  imports: [
+    eventsFromEnv('notifications-service', { queue: 'notifications' }),
+    NotificationsModule,
+  ],
 })
 export class NotificationsServiceModule {}

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { EventsModule } from '@nestjs-events/core';
+import { eventsFromEnv } from '@sample/events-config';
 import { OrdersModule } from './orders.module';
 
+/** The orders service on its own; EVENTS_TRANSPORT picks the transport (memory by default). */
 @Module({
-  imports: [EventsModule.forRoot({ source: 'orders-service' }), OrdersModule],
+  imports: [eventsFromEnv('orders-service'), OrdersModule],
 })
 export class OrdersServiceModule {}

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startProcess, type RunningServer } from './process';
 
-const root = join(__dirname, '..', '..');
+// libs/emulators/src (tests) or libs/emulators/dist (built): the repository is three levels up.
+const root = join(__dirname, '..', '..', '..');
 
 /** fauxqs (SNS/SQS) from npm, in a child process because it is ESM-only. */
 export async function startFauxqs(): Promise<RunningServer> {

@@ -1,11 +1,11 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { SetMetadata } from '@nestjs/common';
 import { IDEMPOTENT_METADATA } from '../events.constants';
-import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import type { IdempotencyOptions } from '../idempotency/idempotency-options.interface';
 
 /**
- * Makes a handler apply each event once, even when the transport delivers it again: shorthand
- * for `@UseInterceptors(IdempotencyInterceptor)` with per-handler options.
+ * Makes a handler apply each event once, even when the transport delivers it again: the key is
+ * claimed in the module's `IdempotencyStore` before the handler runs (guards and interceptors
+ * included), completed after, and released on failure so the retry runs.
  *
  * ```ts
  * @Idempotent({ key: (event) => event.data.orderId })
@@ -14,8 +14,5 @@ import type { IdempotencyOptions } from '../idempotency/idempotency-options.inte
  * ```
  */
 export function Idempotent(options: IdempotencyOptions = {}): MethodDecorator {
-  return applyDecorators(
-    SetMetadata(IDEMPOTENT_METADATA, options),
-    UseInterceptors(IdempotencyInterceptor),
-  );
+  return SetMetadata(IDEMPOTENT_METADATA, options);
 }

@@ -1,25 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  ContextIdFactory,
-  DiscoveryService,
-  ExternalContextCreator,
-  MetadataScanner,
-  ModuleRef,
-} from '@nestjs/core';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { DiscoveryService, ExternalContextCreator, MetadataScanner, ModuleRef } from '@nestjs/core';
 import type { EventHandlerMetadata } from '../decorators/event-handler.decorator';
 import { isEventDefinition } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import { HandlerSubscription, type HandlerInvoker } from '../dispatch/handler.subscription';
-import { EventParamsFactory } from '../dispatch/event-params.factory';
+import { HandlerInvokerFactory } from '../dispatch/handler-invoker.factory';
 import { EventsConfigurationError } from '../errors/events-configuration.error';
 import {
-  EVENT_HANDLER_ARGS_METADATA,
   EVENT_HANDLER_METADATA,
-  EVENTS_CONTEXT_TYPE,
+  IDEMPOTENCY_STORE,
+  IDEMPOTENT_METADATA,
 } from '../events.constants';
+import type { IdempotencyOptions } from '../idempotency/idempotency-options.interface';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.interface';
+import {
+  IdempotentRunner,
+  resolveIdempotencyOptions,
+  type ResolvedIdempotencyOptions,
+} from '../idempotency/idempotent.runner';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
-import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
 import { compilePattern, type EventMatcher } from '../matching/event-pattern.matcher';
 import { compileTypeMatcher } from '../matching/event-type-matcher';
@@ -42,17 +41,43 @@ type Method = (...args: unknown[]) => unknown;
  */
 @Injectable()
 export class EventHandlerExplorer {
-  private readonly paramsFactory = new EventParamsFactory();
+  private readonly invokers: HandlerInvokerFactory;
+  private readonly idempotency: IdempotentRunner;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    private readonly contextCreator: ExternalContextCreator,
-    private readonly moduleRef: ModuleRef,
+    contextCreator: ExternalContextCreator,
+    moduleRef: ModuleRef,
     private readonly transports: TransportRegistry,
     private readonly monitor: EventsMonitor,
     @Inject(EVENTS_MODULE_OPTIONS) private readonly options: EventsModuleOptions,
-  ) {}
+    @Inject(IDEMPOTENCY_STORE) store: IdempotencyStore,
+  ) {
+    this.invokers = new HandlerInvokerFactory(contextCreator, moduleRef);
+    this.idempotency = new IdempotentRunner(store);
+  }
+
+  /** Wraps `invoke` in claim/complete when the method is marked `@Idempotent()`. */
+  private withIdempotency(
+    handler: string,
+    invoke: HandlerInvoker,
+    options: IdempotencyOptions | undefined,
+  ): HandlerInvoker {
+    if (!options) return invoke;
+    let resolved: ResolvedIdempotencyOptions;
+    try {
+      resolved = resolveIdempotencyOptions(
+        `@Idempotent on ${handler}`,
+        this.options.idempotency,
+        options,
+      );
+    } catch (error) {
+      throw new EventsConfigurationError((error as Error).message);
+    }
+    return (event, context) =>
+      this.idempotency.run(context, resolved, () => invoke(event, context));
+  }
 
   explore(): DiscoveredHandler[] {
     const found: DiscoveredHandler[] = [];
@@ -86,11 +111,13 @@ export class EventHandlerExplorer {
         }
         owners.set(handler, module);
         const invoke = isStatic
-          ? this.staticInvoker(instance!, methodName)
-          : this.scopedInvoker(wrapper, methodName);
+          ? this.invokers.forInstance(instance!, methodName)
+          : this.invokers.forScoped(wrapper, methodName);
+        const idempotent = Reflect.getMetadata(IDEMPOTENT_METADATA, method) as
+          IdempotencyOptions | undefined;
         entries.forEach((entry, index) => {
           const name = entries.length > 1 ? `${handler}#${index + 1}` : handler;
-          found.push(this.bind(name, entry, invoke));
+          found.push(this.bind(name, entry, this.withIdempotency(name, invoke, idempotent)));
         });
       }
     }
@@ -168,46 +195,6 @@ export class EventHandlerExplorer {
       monitor: this.monitor,
     });
     return { transport, subscription };
-  }
-
-  private staticInvoker(instance: object, methodName: string): HandlerInvoker {
-    const method = (instance as Record<string, Method>)[methodName];
-    const run = this.contextCreator.create(
-      instance,
-      method,
-      methodName,
-      EVENT_HANDLER_ARGS_METADATA,
-      this.paramsFactory,
-      undefined,
-      undefined,
-      undefined,
-      EVENTS_CONTEXT_TYPE,
-    );
-    return (event) => run(event);
-  }
-
-  /** Request-scoped handlers get a fresh instance per event, with the event as `REQUEST`. */
-  private scopedInvoker(wrapper: InstanceWrapper, methodName: string): HandlerInvoker {
-    return async (event: EventEnvelope) => {
-      const contextId = ContextIdFactory.create();
-      this.moduleRef.registerRequestByContextId(event, contextId);
-      const instance = await this.moduleRef.resolve<object>(wrapper.token, contextId, {
-        strict: false,
-      });
-      const method = (instance as Record<string, Method>)[methodName];
-      const run = this.contextCreator.create(
-        instance,
-        method,
-        methodName,
-        EVENT_HANDLER_ARGS_METADATA,
-        this.paramsFactory,
-        contextId,
-        wrapper.id,
-        undefined,
-        EVENTS_CONTEXT_TYPE,
-      );
-      return run(event) as Promise<unknown>;
-    };
   }
 }
 

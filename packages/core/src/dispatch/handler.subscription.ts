@@ -12,8 +12,11 @@ import type {
   EventSubscription,
 } from '../transport/transport.interface';
 
-/** Runs the handler method for one event (through Nest's guards, interceptors, pipes, filters). */
-export type HandlerInvoker = (event: EventEnvelope) => Promise<unknown>;
+/**
+ * Runs the handler method for one event (through Nest's guards, interceptors, pipes and filters
+ * when it has any). May return synchronously.
+ */
+export type HandlerInvoker = (event: EventEnvelope, context: HandlingContext) => unknown;
 
 export interface HandlerSubscriptionConfig {
   readonly handler: string;
@@ -57,22 +60,39 @@ export class HandlerSubscription implements EventSubscription {
     );
   }
 
-  async handle(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
+  handle(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
     const started = performance.now();
     const context: HandlingContext = {
       event: received,
       handler: this.handler,
       attempt: delivery.attempt,
     };
+    const fail = (error: unknown) => this.failed(received, delivery.attempt, error);
+    const done = () => this.succeeded(context, delivery.attempt, started);
+    // Stays synchronous as far as the handler allows: every promise costs on this path.
     try {
-      const event = await this.prepare(received, delivery);
-      (context as { event: EventEnvelope }).event = event;
-      // Written against the envelope as the handler sees it: after upcasting and validation.
-      if (this.config.filter && !this.config.filter(event)) context.skipped = 'filtered';
-      else await runInHandlingContext(context, () => this.config.invoke(event));
+      const prepared = this.prepare(received, delivery);
+      const ran =
+        prepared instanceof Promise
+          ? prepared.then((event) => this.run(context, event))
+          : this.run(context, prepared);
+      return ran instanceof Promise ? ran.then(done, fail) : Promise.resolve(done());
     } catch (error) {
-      return this.failed(received, delivery.attempt, error);
+      return Promise.resolve(fail(error));
     }
+  }
+
+  private run(context: HandlingContext, event: EventEnvelope): unknown {
+    (context as { event: EventEnvelope }).event = event;
+    // Written against the envelope as the handler sees it: after upcasting and validation.
+    if (this.config.filter && !this.config.filter(event)) {
+      context.skipped = 'filtered';
+      return undefined;
+    }
+    return runInHandlingContext(context, () => this.config.invoke(event, context));
+  }
+
+  private succeeded(context: HandlingContext, attempt: number, started: number): DeliveryOutcome {
     const { monitor } = this.config;
     if (context.skipped) {
       if (monitor.observed) {
@@ -90,7 +110,7 @@ export class HandlerSubscription implements EventSubscription {
         kind: 'handled',
         event: context.event,
         handler: this.handler,
-        attempt: delivery.attempt,
+        attempt,
         durationMs: performance.now() - started,
       });
     }

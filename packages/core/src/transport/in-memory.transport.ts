@@ -80,7 +80,13 @@ export class InMemoryTransport implements Transport {
       this.beforeStart.push(...events);
       return Promise.resolve();
     }
-    for (const event of events) this.emitter.emit(event.type, event);
+    // Emitted on the next microtask, so the publisher never runs (or waits for) handler code;
+    // counted as in flight meanwhile, so whenIdle() cannot resolve in between.
+    this.inFlight++;
+    queueMicrotask(() => {
+      for (const event of events) this.emitter.emit(event.type, event);
+      this.done();
+    });
     return Promise.resolve();
   }
 
@@ -162,12 +168,9 @@ export class InMemoryTransport implements Transport {
 
   private deliver(subscription: EventSubscription, event: EventEnvelope, attempt: number): void {
     this.inFlight++;
-    // Deferred, so the publisher never runs handler code and handlers never see its stack.
-    queueMicrotask(() => {
-      void subscription
-        .handle(event, { attempt, trusted: true })
-        .then((outcome) => this.settle(subscription, event, attempt, outcome));
-    });
+    void subscription
+      .handle(event, { attempt, trusted: true })
+      .then((outcome) => this.settle(subscription, event, attempt, outcome));
   }
 
   private settle(

@@ -1,0 +1,2 @@
+export { freePort, type RunningServer } from './process';
+export { startFauxqs, startMoto, startRedis } from './servers';

@@ -1,0 +1,2 @@
+export { eventsFromEnv } from './events-from-env.module';
+export { transportsFromConfig, type ConsumerSettings } from './transports.factory';

@@ -1,0 +1,126 @@
+import { Logger } from '@nestjs/common';
+import type { HandlingContext } from '../context/event-context';
+import type { IdempotencyOptions } from './idempotency-options.interface';
+import type { IdempotencyStore } from './idempotency-store.interface';
+
+/** Idempotency options with every default filled in and checked. */
+export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyOptions, 'key'>> &
+  Pick<IdempotencyOptions, 'key'>;
+
+const DEFAULTS: Required<Omit<IdempotencyOptions, 'key'>> = {
+  ttlMs: 24 * 60 * 60 * 1000,
+  lockTtlMs: 60_000,
+  whenInProgress: 'wait',
+};
+const POLL_MIN_MS = 10;
+const POLL_MAX_MS = 1000;
+
+/** Merges module defaults and per-handler options; `where` names them in errors. */
+export function resolveIdempotencyOptions(
+  where: string,
+  ...layers: Array<IdempotencyOptions | undefined>
+): ResolvedIdempotencyOptions {
+  const options = Object.assign({}, DEFAULTS, ...layers) as ResolvedIdempotencyOptions;
+  for (const name of ['ttlMs', 'lockTtlMs'] as const) {
+    const value = options[name];
+    if (!(Number.isFinite(value) && value >= 1)) {
+      throw new RangeError(
+        `${where}: ${name} must be a number of milliseconds >= 1, got ${value}.`,
+      );
+    }
+  }
+  if (options.whenInProgress !== 'wait' && options.whenInProgress !== 'skip') {
+    throw new RangeError(`${where}: whenInProgress must be 'wait' or 'skip'.`);
+  }
+  return options;
+}
+
+/**
+ * Claim → run → complete, or release on failure so that the retry runs. Keys are scoped by
+ * handler, so two handlers of one event never shadow each other. Used both by handlers marked
+ * `@Idempotent()` and by `IdempotencyInterceptor`.
+ */
+export class IdempotentRunner {
+  private readonly logger = new Logger('Idempotency');
+
+  constructor(private readonly store: IdempotencyStore) {}
+
+  /** Runs `work` unless the key is done; then marks the handling context skipped instead. */
+  async run<T>(
+    handling: HandlingContext,
+    options: ResolvedIdempotencyOptions,
+    work: () => T | Promise<T>,
+  ): Promise<T | undefined> {
+    const eventKey = options.key ? options.key(handling.event) : handling.event.id;
+    if (typeof eventKey !== 'string' || eventKey === '') {
+      throw new TypeError(
+        `${handling.handler}: the idempotency key function returned ${JSON.stringify(eventKey)} ` +
+          `for event ${handling.event.id}; it must return a non-empty string.`,
+      );
+    }
+    const key = `${handling.handler}:${eventKey}`;
+    if (!(await this.acquire(key, options, handling))) {
+      handling.skipped = 'duplicate';
+      this.logger.log(
+        `${handling.handler} skipped duplicate event ${handling.event.id} (${handling.event.type}, key ${eventKey})`,
+      );
+      return undefined;
+    }
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await this.store
+        .release(key)
+        .catch((releaseError: unknown) =>
+          this.logger.error(
+            `Could not release idempotency key ${key}; a retry waits for its lock to expire`,
+            (releaseError as Error).stack,
+          ),
+        );
+      throw error;
+    }
+    try {
+      await this.store.complete(key, { ttlMs: options.ttlMs });
+    } catch (error) {
+      // The handler's effect has happened: failing the delivery now would run it again. The
+      // claim stays in progress until its lock expires, which still stops near duplicates.
+      this.logger.error(
+        `${handling.handler}: could not mark event ${handling.event.id} as done (key ${eventKey}); ` +
+          'a redelivery after the lock expires would run the handler again',
+        (error as Error).stack,
+      );
+    }
+    return result;
+  }
+
+  /** True when this delivery owns the key; false when the work is already done. */
+  private async acquire(
+    key: string,
+    options: ResolvedIdempotencyOptions,
+    handling: HandlingContext,
+  ): Promise<boolean> {
+    let pollMs = POLL_MIN_MS;
+    // The holder's lock expires after lockTtlMs; a store that still says "in progress" well after
+    // that is broken, and the delivery fails (to be retried) rather than waiting forever.
+    const deadline = Date.now() + options.lockTtlMs * 2;
+    for (;;) {
+      const claim = await this.store.claim(key, { lockTtlMs: options.lockTtlMs });
+      if (claim === 'acquired') return true;
+      if (claim === 'completed' || options.whenInProgress === 'skip') return false;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${handling.handler}: event ${handling.event.id} stayed in progress elsewhere for over ` +
+            `${options.lockTtlMs * 2} ms (twice lockTtlMs); giving up this delivery so it is retried`,
+        );
+      }
+      // Another delivery holds the lock: it completes (we skip), fails and releases (we run), or
+      // dies and its lock expires (we run). Poll with growing gaps.
+      this.logger.debug(
+        `${handling.handler}: event ${handling.event.id} is in progress elsewhere; waiting`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
+    }
+  }
+}

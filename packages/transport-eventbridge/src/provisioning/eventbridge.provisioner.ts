@@ -1,0 +1,104 @@
+import type * as EventBridge from '@aws-sdk/client-eventbridge';
+import type * as Sqs from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import type { EventSubscription } from '@nestjs-events/core';
+import { eventBusNameOf, isDefaultEventBus, lookUpEventBus } from '../bus/event-bus.lookup';
+import { buildRulePattern, type RulePattern } from './rule-pattern.builder';
+import { ruleNameFor } from './rule.naming';
+import {
+  ruleQueuePolicy,
+  SqsQueueProvisioner,
+  type QueueWithDeadLetter,
+} from './sqs-queue.provisioner';
+
+/** A consumed queue, with what its rule has to let through. */
+export interface QueueToProvision extends QueueWithDeadLetter {
+  /** Event types and selectors (`order.*`) its handlers take. */
+  readonly eventTypes: readonly string[];
+  /** The handlers reading from it. */
+  readonly subscriptions: readonly EventSubscription[];
+}
+
+/** Id of the one target of each queue's rule. */
+export const QUEUE_TARGET_ID = 'queue';
+
+/**
+ * Creates what the handlers need, for local development and tests: the event bus, and for each
+ * consumed queue the queue with its dead-letter queue, a rule `<queue>-events` on the bus that
+ * selects the handlers' event types, the queue as the rule's target, and the queue policy that
+ * lets that rule send to it. Every call is idempotent: rules and targets are overwritten.
+ */
+export class EventBridgeProvisioner {
+  private readonly logger = new Logger(EventBridgeProvisioner.name);
+  private readonly queues: SqsQueueProvisioner;
+
+  constructor(
+    private readonly events: typeof EventBridge,
+    private readonly eventsClient: EventBridge.EventBridgeClient,
+    sqs: typeof Sqs,
+    sqsClient: Sqs.SQSClient,
+    private readonly eventBusName: string,
+  ) {
+    this.queues = new SqsQueueProvisioner(sqs, sqsClient);
+  }
+
+  /** Creates the bus unless it exists (the default bus always does). */
+  async provisionEventBus(): Promise<void> {
+    if (isDefaultEventBus(this.eventBusName)) return;
+    if ((await lookUpEventBus(this.events, this.eventsClient, this.eventBusName)) === 'exists') {
+      return;
+    }
+    try {
+      await this.eventsClient.send(
+        new this.events.CreateEventBusCommand({ Name: eventBusNameOf(this.eventBusName) }),
+      );
+      this.logger.log(`Created event bus "${this.eventBusName}"`);
+    } catch (error) {
+      // Another instance starting at the same time created it first.
+      if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+    }
+  }
+
+  async provisionQueue(queue: QueueToProvision): Promise<void> {
+    const created = await this.queues.provision(queue);
+    const rule = ruleNameFor(queue.name);
+    const { RuleArn } = await this.eventsClient.send(
+      new this.events.PutRuleCommand({
+        Name: rule,
+        EventBusName: this.eventBusName,
+        EventPattern: JSON.stringify(this.rulePattern(queue)),
+        State: 'ENABLED',
+        Description: `Events for the handlers of SQS queue ${queue.name} (@nestjs-events/eventbridge)`,
+      }),
+    );
+    const targets = await this.eventsClient.send(
+      new this.events.PutTargetsCommand({
+        Rule: rule,
+        EventBusName: this.eventBusName,
+        Targets: [{ Id: QUEUE_TARGET_ID, Arn: created.arn }],
+      }),
+    );
+    if (targets.FailedEntryCount) {
+      const [failure] = targets.FailedEntries ?? [];
+      throw new Error(
+        `Could not make queue "${queue.name}" the target of rule "${rule}": ` +
+          `${failure?.ErrorCode ?? 'failed'}: ${failure?.ErrorMessage ?? 'no message'}`,
+      );
+    }
+    await this.queues.setPolicy(created.url, ruleQueuePolicy(created.arn, RuleArn!));
+    this.logger.log(
+      `Provisioned queue "${queue.name}" (dead letters: "${queue.deadLetterQueue}") with rule ` +
+        `"${rule}" on bus "${this.eventBusName}" for ${queue.eventTypes.join(', ')}`,
+    );
+  }
+
+  /**
+   * The pattern of the rule that feeds `queue`. Seam for content patterns: once subscriptions
+   * carry their handler's `pattern`, each one translated with `translateEnvelopePattern` narrows
+   * that handler's share of the rule (an `$or` of one branch per handler). Whatever is built here
+   * must let through at least every event some handler of the queue takes.
+   */
+  protected rulePattern(queue: QueueToProvision): RulePattern {
+    return buildRulePattern(queue.eventTypes);
+  }
+}

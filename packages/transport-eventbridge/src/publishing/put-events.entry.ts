@@ -1,0 +1,70 @@
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventEnvelope } from '@nestjs-events/core';
+
+/** Entries of one PutEvents request at most. */
+export const MAX_ENTRIES_PER_REQUEST = 10;
+
+/** One PutEvents request may hold at most 256 KiB of entries, counted by `entrySize`. */
+export const MAX_REQUEST_BYTES = 262_144;
+
+/** Bytes EventBridge counts for a `Time`, whatever its value. */
+const TIME_BYTES = 14;
+
+/** Sources starting with this are reserved for AWS services; PutEvents refuses them. */
+export const RESERVED_SOURCE_PREFIX = 'aws.';
+
+/** The part of the envelope that travels in `Detail`: all but `type` and `source`. */
+export interface EventDetail {
+  readonly id: string;
+  readonly version: number;
+  readonly aggregateId?: string;
+  readonly occurredAt: string;
+  readonly data: unknown;
+  readonly metadata: EventEnvelope['metadata'];
+}
+
+/**
+ * The PutEvents entry of an envelope: `source` and `type` become `Source` and `DetailType`, where
+ * rules can match them, and the rest of the envelope is the `Detail` (the SQS decoder of
+ * @nestjs-events/sns-sqs puts them back together). `Time` is set from `occurredAt` too, so rules
+ * and archives see when the event happened rather than when it was sent; `Detail` keeps the
+ * millisecond precision that `Time` loses.
+ */
+export function toPutEventsEntry(
+  event: EventEnvelope,
+  eventBusName: string,
+): PutEventsRequestEntry {
+  const detail: EventDetail = {
+    id: event.id,
+    version: event.version,
+    ...(event.aggregateId !== undefined && { aggregateId: event.aggregateId }),
+    occurredAt: event.occurredAt,
+    data: event.data,
+    metadata: event.metadata,
+  };
+  const entry: PutEventsRequestEntry = {
+    EventBusName: eventBusName,
+    Source: event.source,
+    DetailType: event.type,
+    Detail: JSON.stringify(detail),
+  };
+  const time = new Date(event.occurredAt);
+  if (!Number.isNaN(time.getTime())) entry.Time = time;
+  const { traceparent } = event.metadata;
+  if (typeof traceparent === 'string' && traceparent) entry.TraceHeader = traceparent;
+  return entry;
+}
+
+/**
+ * Size of an entry as EventBridge counts it against the request limit ("Calculating PutEvents
+ * event entry size"): `Time` is 14 bytes, `Source`, `DetailType`, `Detail` and each of
+ * `Resources` their UTF-8 length. `EventBusName` and `TraceHeader` are not counted.
+ */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  let size = entry.Time ? TIME_BYTES : 0;
+  size += Buffer.byteLength(entry.Source ?? '');
+  size += Buffer.byteLength(entry.DetailType ?? '');
+  if (entry.Detail) size += Buffer.byteLength(entry.Detail);
+  for (const resource of entry.Resources ?? []) size += Buffer.byteLength(resource);
+  return size;
+}
