@@ -34,7 +34,7 @@ export class EventBus {
         ? prepared.then((ready) => this.send(ready))
         : this.send(prepared);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
