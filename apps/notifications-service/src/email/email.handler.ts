@@ -12,9 +12,8 @@ export class EmailHandler {
   ) {}
 
   @Idempotent()
-  @EventHandler(OrderCreated)
+  @EventHandler(OrderCreated, { pattern: { data: { channel: ['web'] } } })
   async onOrderCreated(event: EventOf<typeof OrderCreated>): Promise<void> {
-    if (event.data.channel !== 'web') return;
     await this.send(event, {
       to: event.data.userId,
       template: 'order-confirmation',

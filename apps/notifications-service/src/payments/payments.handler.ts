@@ -12,10 +12,12 @@ export class PaymentsHandler {
   ) {}
 
   @Idempotent({ key: (event) => (event as EventOf<typeof OrderCreated>).data.orderId })
-  @EventHandler(OrderCreated, { retry: { maxAttempts: 5 } })
+  @EventHandler(OrderCreated, {
+    pattern: { data: { amount: [{ numeric: ['>=', HIGH_VALUE_AMOUNT] }] } },
+    retry: { maxAttempts: 5 },
+  })
   async onOrderCreated(event: EventOf<typeof OrderCreated>): Promise<void> {
     const { orderId, userId, amount, currency } = event.data;
-    if (amount < HIGH_VALUE_AMOUNT) return;
     const { id: authorizationId } = await this.gateway.authorize(orderId, amount, currency);
     await this.bus.publish(
       PaymentAuthorized.create(
