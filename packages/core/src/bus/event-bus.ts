@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { inheritMetadata } from '../context/event-context';
-import { attachDefinition, definitionOf } from '../definition/define-event';
+import { definitionOf } from '../definition/define-event';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
@@ -79,14 +79,13 @@ export class EventBus {
   private stamp(event: EventEnvelope, data: unknown): EventEnvelope {
     const hasMetadata = typeof event.metadata?.correlationId === 'string';
     if (event.source && data === event.data && hasMetadata) return event;
-    const stamped: EventEnvelope = {
-      ...event,
+    const changes = {
       source: event.source || this.source,
       data,
       metadata: hasMetadata ? event.metadata : inheritMetadata(event.id, event.metadata),
     };
     const definition = definitionOf(event);
-    return definition ? attachDefinition(stamped, definition) : stamped;
+    return definition ? definition.relink(event, changes) : { ...event, ...changes };
   }
 
   private reportPublished(events: readonly EventEnvelope[], transport: Transport): void {

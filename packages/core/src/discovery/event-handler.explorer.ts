@@ -190,6 +190,7 @@ export class EventHandlerExplorer {
       definitions,
       queue: options.queue,
       filter,
+      pattern: options.pattern,
       retry,
       invoke,
       monitor: this.monitor,

@@ -3,6 +3,7 @@ import { runInHandlingContext, type HandlingContext } from '../context/event-con
 import { definitionOf } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type { EventPattern } from '../matching/event-pattern.interface';
 import type { EventMatcher } from '../matching/event-pattern.matcher';
 import type { EventsMonitor } from '../monitor/events.monitor';
 import type { RetryPolicy } from '../retry/retry-policy';
@@ -27,6 +28,8 @@ export interface HandlerSubscriptionConfig {
   readonly queue?: string;
   /** Content filter, compiled once at bootstrap. */
   readonly filter?: EventMatcher;
+  /** The pattern `filter` was compiled from, handed to brokers that can filter too. */
+  readonly pattern?: EventPattern;
   readonly retry: RetryPolicy;
   readonly invoke: HandlerInvoker;
   readonly monitor: EventsMonitor;
@@ -47,11 +50,13 @@ export class HandlerSubscription implements EventSubscription {
   readonly handler: string;
   readonly eventTypes: readonly string[];
   readonly queue?: string;
+  readonly pattern?: EventPattern;
 
   constructor(private readonly config: HandlerSubscriptionConfig) {
     this.handler = config.handler;
     this.eventTypes = config.eventTypes;
     this.queue = config.queue;
+    this.pattern = config.pattern;
   }
 
   matches(type: string): boolean {

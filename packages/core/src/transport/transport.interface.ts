@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type { EventPattern } from '../matching/event-pattern.interface';
 
 /** How one delivery of an event reached a handler. */
 export interface DeliveryInfo {
@@ -36,6 +37,12 @@ export interface EventSubscription {
   readonly eventTypes: readonly string[];
   /** Queue (or other consumer endpoint) named in the handler options, for brokered transports. */
   readonly queue?: string;
+  /**
+   * The handler's content filter (`@EventHandler` option `pattern`), so that brokers which can
+   * filter drop what it refuses before delivery. Brokers see the envelope as published, before
+   * upcasting and validation; the handler applies the pattern again and stays the final word.
+   */
+  readonly pattern?: EventPattern;
   /** True when `type` is one of this subscription's event types. */
   matches(type: string): boolean;
   /** Runs the handler for one delivery. Never rejects: failures come back as an outcome. */
