@@ -69,3 +69,4 @@ export { EventsMonitor } from './monitor/events.monitor';
 export type { EventNotification } from './monitor/event-notification.interface';
 
 export * from './errors';
+export { loadOptionalDependency } from './utils/optional-dependency';

@@ -1,21 +1,24 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- optional peers are required lazily, on purpose */
 import type * as EventBridge from '@aws-sdk/client-eventbridge';
 import type * as Sqs from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import {
   EventsConfigurationError,
+  loadOptionalDependency,
   RetryPolicy,
   type EventEnvelope,
   type EventSubscription,
   type Transport,
   type TransportHealth,
 } from '@nestjs-events/core';
-import { deadLetterQueueName, loadAwsSdk, SqsQueues } from '@nestjs-events/sns-sqs';
+import { deadLetterQueueName, SqsQueues } from '@nestjs-events/sns-sqs';
 import { lookUpEventBus } from './bus/event-bus.lookup';
 import type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
 import { EventBridgeProvisioner } from './provisioning/eventbridge.provisioner';
 import { EventBridgePublisher } from './publishing/eventbridge.publisher';
 
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
+const USED_FOR = 'the EventBridge transport';
 
 const DEFAULT_PUBLISH_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2000 };
 
@@ -44,9 +47,11 @@ export class EventBridgeTransport implements Transport {
       );
     }
     this.eventBusName = options.eventBusName;
-    this.events = loadAwsSdk<typeof EventBridge>(
+    // Loaded here, not imported, so that importing this package never needs the SDKs.
+    this.events = loadOptionalDependency<typeof EventBridge>(
       '@aws-sdk/client-eventbridge',
-      'the EventBridge transport',
+      USED_FOR,
+      () => require('@aws-sdk/client-eventbridge'),
     );
     const config = {
       ...(options.region && { region: options.region }),
@@ -60,7 +65,9 @@ export class EventBridgeTransport implements Transport {
       this.eventBusName,
       new RetryPolicy({ ...DEFAULT_PUBLISH_RETRY, ...options.publishRetry }),
     );
-    this.sqs = loadAwsSdk<typeof Sqs>('@aws-sdk/client-sqs', 'the EventBridge transport');
+    this.sqs = loadOptionalDependency('@aws-sdk/client-sqs', USED_FOR, () =>
+      require('@aws-sdk/client-sqs'),
+    );
     this.sqsClient = options.sqsClient ?? new this.sqs.SQSClient(config);
     this.queues = new SqsQueues(
       this.sqs,

@@ -18,4 +18,3 @@ export { SqsQueues, type ConsumedQueue, type ResolvedQueueOptions } from './cons
 export { deadLetterQueueName } from './sns-sqs.transport';
 export { chunkBatches } from './publishing/batch.chunker';
 export { sendWithRetry, type BatchAttempt } from './publishing/publish-retry';
-export { loadAwsSdk } from './aws/aws-sdk.loader';

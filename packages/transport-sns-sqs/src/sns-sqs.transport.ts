@@ -1,13 +1,14 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- optional peers are required lazily, on purpose */
 import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sqs from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import type {
-  EventEnvelope,
-  EventSubscription,
-  Transport,
-  TransportHealth,
+import {
+  loadOptionalDependency,
+  type EventEnvelope,
+  type EventSubscription,
+  type Transport,
+  type TransportHealth,
 } from '@nestjs-events/core';
-import { loadAwsSdk } from './aws/aws-sdk.loader';
 import type { SqsConsumer } from './consuming/sqs.consumer';
 import { SqsQueues, type ConsumedQueue } from './consuming/sqs-queues';
 import { SnsSqsProvisioner } from './provisioning/sns-sqs.provisioner';
@@ -17,6 +18,7 @@ import { TopicResolver } from './publishing/topic.resolver';
 import type { SnsSqsTransportOptions } from './sns-sqs-transport-options.interface';
 
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
+const USED_FOR = 'the SNS/SQS transport';
 
 /**
  * Publishes through SNS and consumes from SQS. Handlers are grouped by queue (`queue` option, or
@@ -36,8 +38,13 @@ export class SnsSqsTransport implements Transport {
 
   constructor(private readonly options: SnsSqsTransportOptions = {}) {
     this.name = options.name ?? 'sns-sqs';
-    this.sns = loadAwsSdk<typeof Sns>('@aws-sdk/client-sns', 'the SNS/SQS transport');
-    this.sqs = loadAwsSdk<typeof Sqs>('@aws-sdk/client-sqs', 'the SNS/SQS transport');
+    // Loaded here, not imported, so that importing this package never needs the SDKs.
+    this.sns = loadOptionalDependency('@aws-sdk/client-sns', USED_FOR, () =>
+      require('@aws-sdk/client-sns'),
+    );
+    this.sqs = loadOptionalDependency('@aws-sdk/client-sqs', USED_FOR, () =>
+      require('@aws-sdk/client-sqs'),
+    );
     const config = {
       ...(options.region && { region: options.region }),
       ...(options.endpoint && { endpoint: options.endpoint }),
@@ -130,10 +137,11 @@ export class SnsSqsTransport implements Transport {
       this.topics,
       fifo,
     );
-    for (const { options, eventTypes } of queues) {
+    for (const { options, eventTypes, subscriptions } of queues) {
       await provisioner.provision({
         name: options.name,
         eventTypes,
+        subscriptions,
         deadLetterQueue: options.deadLetterQueue ?? deadLetterQueueName(options.name, fifo),
         maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,

@@ -69,7 +69,7 @@ class Definition<TType extends string, TData> implements EventDefinition<TType, 
 
   /** @internal A copy of `envelope` with some fields replaced, still linked to this definition. */
   relink<T extends EventEnvelope>(envelope: T, changes: Partial<EventEnvelope>): T {
-    return linkToDefinition(this.envelopePrototype, { ...envelope, ...changes } as T);
+    return linkToDefinition(this.envelopePrototype, { ...envelope, ...changes });
   }
 
   is(event: EventEnvelope): event is EventEnvelope<TData, TType> {

@@ -4,4 +4,8 @@
  */
 export class EventsConfigurationError extends Error {
   override name = 'EventsConfigurationError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }

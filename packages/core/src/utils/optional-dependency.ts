@@ -1,0 +1,27 @@
+import { EventsConfigurationError } from '../errors/events-configuration.error';
+
+/**
+ * Loads an optional peer dependency when a feature is first used, not when a package is imported,
+ * so an application that never uses the feature does not need it installed. `load` must be the
+ * caller's own `() => require('name')`, so that the name resolves from the caller's package.
+ * A missing package gives an error that says what to install; one that fails to load for another
+ * reason shows its own error.
+ */
+export function loadOptionalDependency<T>(
+  packageName: string,
+  usedFor: string,
+  load: () => unknown,
+): T {
+  try {
+    return load() as T;
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === 'MODULE_NOT_FOUND' && String(message).includes(`'${packageName}'`)) {
+      throw new EventsConfigurationError(
+        `Install ${packageName} to use ${usedFor}: npm install ${packageName}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
