@@ -22,7 +22,10 @@ export interface ConsumerSettings {
  * | `EVENTS_QUEUE` | AWS transports, consumers | the service's default queue |
  * | `EVENTS_PROVISION` | AWS transports | `false`; `true` creates topics, queues, rules |
  */
-export function transportsFromConfig(config: ConfigService, consumer: ConsumerSettings = {}): Transport[] {
+export function transportsFromConfig(
+  config: ConfigService,
+  consumer: ConsumerSettings = {},
+): Transport[] {
   const kind = config.get<string>('EVENTS_TRANSPORT', 'memory');
   const aws = {
     region: config.get<string>('AWS_REGION'),
