@@ -20,6 +20,7 @@ import {
 } from '../idempotency/idempotent.runner';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
+import type { EventPattern } from '../matching/event-pattern.interface';
 import { compilePattern, type EventMatcher } from '../matching/event-pattern.matcher';
 import { compileTypeMatcher } from '../matching/event-type-matcher';
 import { EventsMonitor } from '../monitor/events.monitor';
@@ -190,13 +191,31 @@ export class EventHandlerExplorer {
       definitions,
       queue: options.queue,
       filter,
-      pattern: options.pattern,
+      pattern: options.pattern && brokerPattern(options.pattern, definitions),
       retry,
       invoke,
       monitor: this.monitor,
     });
     return { transport, subscription };
   }
+}
+
+/**
+ * The handler's pattern as brokers may apply it to the published envelope. A handler sees events
+ * after upcasting, so on the published form the pattern holds only for the current version;
+ * older versions pass the broker and are filtered in-process once lifted.
+ */
+function brokerPattern(
+  pattern: EventPattern,
+  definitions: ReadonlyMap<string, EventDefinition>,
+): EventPattern | undefined {
+  const versions = new Set([...definitions.values()].map((definition) => definition.version));
+  if (versions.size === 0 || (versions.size === 1 && versions.has(1))) return pattern;
+  if (versions.size > 1 || 'version' in pattern || '$or' in pattern) return undefined;
+  const [current] = versions;
+  return {
+    $or: [{ ...pattern, version: [current] }, { version: [{ numeric: ['<', current] }] }],
+  };
 }
 
 function describeValue(value: unknown): string {

@@ -28,7 +28,7 @@ export interface HandlerSubscriptionConfig {
   readonly queue?: string;
   /** Content filter, compiled once at bootstrap. */
   readonly filter?: EventMatcher;
-  /** The pattern `filter` was compiled from, handed to brokers that can filter too. */
+  /** What brokers may filter on before delivery (see `EventSubscription.pattern`). */
   readonly pattern?: EventPattern;
   readonly retry: RetryPolicy;
   readonly invoke: HandlerInvoker;

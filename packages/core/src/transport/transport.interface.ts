@@ -38,9 +38,9 @@ export interface EventSubscription {
   /** Queue (or other consumer endpoint) named in the handler options, for brokered transports. */
   readonly queue?: string;
   /**
-   * The handler's content filter (`@EventHandler` option `pattern`), so that brokers which can
-   * filter drop what it refuses before delivery. Brokers see the envelope as published, before
-   * upcasting and validation; the handler applies the pattern again and stays the final word.
+   * A filter that brokers able to filter may apply before delivery, written against the envelope
+   * as published. Everything it rejects, the handler would skip in-process anyway: for events
+   * that are upcast before the handler sees them, it lets older versions through unfiltered.
    */
   readonly pattern?: EventPattern;
   /** True when `type` is one of this subscription's event types. */

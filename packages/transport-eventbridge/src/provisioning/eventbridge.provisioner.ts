@@ -1,8 +1,13 @@
 import type * as EventBridge from '@aws-sdk/client-eventbridge';
 import type * as Sqs from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import type { EventSubscription } from '@nestjs-events/core';
+import {
+  EventsConfigurationError,
+  validatePattern,
+  type EventSubscription,
+} from '@nestjs-events/core';
 import { eventBusNameOf, isDefaultEventBus, lookUpEventBus } from '../bus/event-bus.lookup';
+import { buildQueueRulePattern, MAX_RULE_PATTERN_LENGTH } from './queue-rule-pattern.builder';
 import { buildRulePattern, type RulePattern } from './rule-pattern.builder';
 import { ruleNameFor } from './rule.naming';
 import {
@@ -25,8 +30,9 @@ export const QUEUE_TARGET_ID = 'queue';
 /**
  * Creates what the handlers need, for local development and tests: the event bus, and for each
  * consumed queue the queue with its dead-letter queue, a rule `<queue>-events` on the bus that
- * selects the handlers' event types, the queue as the rule's target, and the queue policy that
- * lets that rule send to it. Every call is idempotent: rules and targets are overwritten.
+ * selects the handlers' event types and content patterns, the queue as the rule's target, and the
+ * queue policy that lets that rule send to it. Every call is idempotent: rules and targets are
+ * overwritten.
  */
 export class EventBridgeProvisioner {
   private readonly logger = new Logger(EventBridgeProvisioner.name);
@@ -60,13 +66,22 @@ export class EventBridgeProvisioner {
   }
 
   async provisionQueue(queue: QueueToProvision): Promise<void> {
-    const created = await this.queues.provision(queue);
     const rule = ruleNameFor(queue.name);
+    const pattern = this.rulePattern(queue);
+    // Checked here because emulators take any pattern: a mistake would only show on AWS.
+    try {
+      validatePattern(pattern);
+    } catch (error) {
+      throw new EventsConfigurationError(
+        `The pattern of rule "${rule}" for queue "${queue.name}" is invalid: ${(error as Error).message}`,
+      );
+    }
+    const created = await this.queues.provision(queue);
     const { RuleArn } = await this.eventsClient.send(
       new this.events.PutRuleCommand({
         Name: rule,
         EventBusName: this.eventBusName,
-        EventPattern: JSON.stringify(this.rulePattern(queue)),
+        EventPattern: JSON.stringify(pattern),
         State: 'ENABLED',
         Description: `Events for the handlers of SQS queue ${queue.name} (@nestjs-events/eventbridge)`,
       }),
@@ -93,12 +108,29 @@ export class EventBridgeProvisioner {
   }
 
   /**
-   * The pattern of the rule that feeds `queue`. Seam for content patterns: once subscriptions
-   * carry their handler's `pattern`, each one translated with `translateEnvelopePattern` narrows
-   * that handler's share of the rule (an `$or` of one branch per handler). Whatever is built here
-   * must let through at least every event some handler of the queue takes.
+   * The pattern of the rule that feeds `queue`: the union of its handlers' event types and
+   * content patterns (see `buildQueueRulePattern`). When that union is one EventBridge would
+   * refuse (combined wildcards too complex, too many `$or` alternatives, longer than the default
+   * quota), the rule selects the event types only and the handlers filter content in-process.
+   * Whatever is built here must let through at least every event some handler of the queue takes.
    */
   protected rulePattern(queue: QueueToProvision): RulePattern {
+    const union = buildQueueRulePattern(queue.subscriptions);
+    let problem: string | undefined;
+    try {
+      validatePattern(union);
+      const length = JSON.stringify(union).length;
+      if (length > MAX_RULE_PATTERN_LENGTH) {
+        problem = `${length} characters, over EventBridge's default ${MAX_RULE_PATTERN_LENGTH}`;
+      }
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    if (problem === undefined) return union;
+    this.logger.warn(
+      `The content patterns of queue "${queue.name}" do not fit in one rule (${problem}); ` +
+        'its rule selects event types only and the handlers skip the rest.',
+    );
     return buildRulePattern(queue.eventTypes);
   }
 }
