@@ -3,6 +3,7 @@ export type { EventBridgeTransportOptions } from './eventbridge-transport-option
 export { ReservedEventSourceError } from './publishing/reserved-source.error';
 export { entrySize, toPutEventsEntry, type EventDetail } from './publishing/put-events.entry';
 export { buildRulePattern, type RulePattern } from './provisioning/rule-pattern.builder';
+export { buildQueueRulePattern } from './provisioning/queue-rule-pattern.builder';
 export { translateEnvelopePattern } from './provisioning/envelope-pattern.translator';
 export { ruleNameFor } from './provisioning/rule.naming';
 // Thrown by publish and needed in queue options; re-exported so that one import is enough.

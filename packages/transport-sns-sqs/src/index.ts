@@ -18,3 +18,4 @@ export { SqsQueues, type ConsumedQueue, type ResolvedQueueOptions } from './cons
 export { deadLetterQueueName } from './sns-sqs.transport';
 export { chunkBatches } from './publishing/batch.chunker';
 export { sendWithRetry, type BatchAttempt } from './publishing/publish-retry';
+export { toSnsFilterPolicy } from './provisioning/sns-filter-policy';
