@@ -16,7 +16,7 @@ export const IDEMPOTENT_METADATA = Symbol('nestjs-events:idempotent');
 /** Injection token of the `IdempotencyStore` that `IdempotencyInterceptor` uses. */
 export const IDEMPOTENCY_STORE = Symbol('nestjs-events:idempotency-store');
 
-/** Injection token of the transports of one EventsModule (internal; used by the testing helpers). */
+/** Injection token of the transports of one EventsModule (`Transport[]`), e.g. for health checks. */
 export const EVENTS_TRANSPORTS = Symbol('nestjs-events:transports');
 
 /** Key under which an envelope remembers the definition that created it (non-enumerable). */

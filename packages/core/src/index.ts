@@ -2,7 +2,7 @@ export { EventsModule } from './events.module';
 export { EVENTS_MODULE_OPTIONS } from './events-module.definition';
 export type { EventsModuleOptions } from './interfaces/events-module-options.interface';
 export type { EventEnvelope, EventMetadata } from './interfaces/event-envelope.interface';
-export { EVENTS_CONTEXT_TYPE, IDEMPOTENCY_STORE } from './events.constants';
+export { EVENTS_CONTEXT_TYPE, EVENTS_TRANSPORTS, IDEMPOTENCY_STORE } from './events.constants';
 
 export { defineEvent } from './definition/define-event';
 export type {
