@@ -40,6 +40,7 @@ const shared = {
     '^@nestjs-events/eventbridge$': '<rootDir>/packages/transport-eventbridge/src/index.ts',
     '^@nestjs-events/idempotency-dynamodb$': '<rootDir>/packages/idempotency-dynamodb/src/index.ts',
     '^@nestjs-events/idempotency-redis$': '<rootDir>/packages/idempotency-redis/src/index.ts',
+    '^@nestjs-events/terminus$': '<rootDir>/packages/terminus/src/index.ts',
     '^@sample/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@sample/emulators$': '<rootDir>/libs/emulators/src/index.ts',
     '^@sample/events-config$': '<rootDir>/libs/events-config/src/index.ts',

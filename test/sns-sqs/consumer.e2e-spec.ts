@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Injectable } from '@nestjs/common';
 import {
   EventBus,
@@ -319,6 +319,49 @@ describe.each<Emulator>(['fauxqs', 'moto'])('SQS consumer on %s', (emulator) => 
 });
 
 describe.each<Emulator>(['fauxqs', 'moto'])('FIFO on %s', (emulator) => {
+  it('dead-letters a poison message of a FIFO queue into its FIFO dead-letter queue', async () => {
+    const prefix = uniqueName('fifo-dlq');
+    const queue = `${prefix}-q.fifo`;
+    @Injectable()
+    class Any {
+      @EventHandler(ThingHappened)
+      onThing() {}
+    }
+    const app = await createTestApp(
+      { providers: [Any] },
+      {
+        transports: [
+          new SnsSqsTransport({
+            ...awsTestConfig(emulator),
+            fifo: true,
+            topics: { prefix: `${prefix}-` },
+            queues: [{ name: queue, waitTimeSeconds: 1 }],
+            provision: true,
+          }),
+        ],
+      },
+    );
+    const queues = new QueueInspector(emulator);
+    try {
+      await queues.client.send(
+        new SendMessageCommand({
+          QueueUrl: await queues.url(queue),
+          MessageBody: 'not json {',
+          MessageGroupId: 'g-1',
+          MessageDeduplicationId: 'poison-1',
+        }),
+      );
+      const [dead] = await queues.drain(`${prefix}-q-dlq.fifo`, 1, 20_000);
+      expect(dead.Body).toBe('not json {');
+      expect(dead.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reason]?.StringValue).toBe(
+        'malformed-json',
+      );
+    } finally {
+      queues.close();
+      await app.app.close();
+    }
+  });
+
   it('keeps the order of events per aggregate', async () => {
     const prefix = uniqueName('fifo');
     const seen: Array<[string, number]> = [];

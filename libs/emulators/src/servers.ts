@@ -5,9 +5,13 @@ import { freePort, startProcess, type RunningServer } from './process';
 // libs/emulators/src (tests) or libs/emulators/dist (built): the repository is three levels up.
 const root = join(__dirname, '..', '..', '..');
 
-/** fauxqs (SNS/SQS) from npm, in a child process because it is ESM-only. */
-export async function startFauxqs(): Promise<RunningServer> {
-  const port = await freePort();
+/**
+ * fauxqs (SNS/SQS) from npm, in a child process because it is ESM-only.
+ * @param port Where to listen. A stopped instance's port starts a new one where clients still
+ * point, to simulate an outage; its state starts empty. @default a free port
+ */
+export async function startFauxqs(port?: number): Promise<RunningServer> {
+  port ??= await freePort();
   const script = `import('fauxqs').then((m) => m.startFauxqs({ port: ${port}, host: '127.0.0.1', logger: false }))`;
   return startProcess('fauxqs', process.execPath, ['-e', script], port, `http://127.0.0.1:${port}`);
 }

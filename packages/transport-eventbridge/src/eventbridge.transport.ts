@@ -11,7 +11,7 @@ import {
   type Transport,
   type TransportHealth,
 } from '@nestjs-events/core';
-import { deadLetterQueueName, SqsQueues } from '@nestjs-events/sns-sqs';
+import { deadLetterQueueName, SqsQueues, sqsTransportHealth } from '@nestjs-events/sns-sqs';
 import { lookUpEventBus } from './bus/event-bus.lookup';
 import type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
 import { EventBridgeProvisioner } from './provisioning/eventbridge.provisioner';
@@ -104,23 +104,12 @@ export class EventBridgeTransport implements Transport {
   }
 
   health(): TransportHealth {
-    const consumers = this.queues.status();
-    const down = consumers.filter((c) => !c.running || c.consecutiveFailures > 0);
-    const publisherDown =
-      this.publisher.lastError !== undefined &&
-      (this.publisher.lastSuccessAt === undefined ||
-        this.publisher.lastError.at > this.publisher.lastSuccessAt);
-    return {
-      status: down.length || publisherDown ? 'down' : 'up',
-      details: {
-        eventBus: this.eventBusName,
-        consumers,
-        publisher: {
-          lastSuccessAt: this.publisher.lastSuccessAt,
-          lastError: this.publisher.lastError,
-        },
-      },
-    };
+    return sqsTransportHealth({
+      queues: this.queues.consumed().map(({ options }) => ({ name: options.name, options })),
+      consumers: this.queues.active,
+      publisher: this.publisher,
+      details: { eventBus: this.eventBusName },
+    });
   }
 
   private async checkEventBus(): Promise<void> {

@@ -19,3 +19,37 @@ export { deadLetterQueueName } from './sns-sqs.transport';
 export { chunkBatches } from './publishing/batch.chunker';
 export { sendWithRetry, type BatchAttempt } from './publishing/publish-retry';
 export { toSnsFilterPolicy } from './provisioning/sns-filter-policy';
+export {
+  sqsTransportHealth,
+  type ConsumerHealth,
+  type PublisherHealth,
+  type SqsHealthOptions,
+  type SqsTransportHealthInput,
+} from './health/transport-health';
+export {
+  MessageProcessor,
+  type DeadLetterNote,
+  type MessageVerdict,
+  type ProcessHooks,
+} from './consuming/message.processor';
+export {
+  createSqsLambdaHandler,
+  type SqsLambdaApplication,
+  type SqsLambdaHandler,
+} from './lambda/sqs-lambda.handler';
+export type {
+  SqsLambdaHandlerOptions,
+  SqsRecordsOptions,
+} from './lambda/sqs-lambda-handler-options.interface';
+export type {
+  SqsBatchResponse,
+  SqsEvent,
+  SqsEventMessageAttribute,
+  SqsEventRecord,
+} from './lambda/sqs-event.interface';
+export {
+  serviceQueuePolicy,
+  SqsQueueProvisioner,
+  type CreatedQueue,
+  type QueueWithDeadLetter,
+} from './provisioning/sqs-queue.provisioner';

@@ -38,6 +38,14 @@ export interface SnsSqsTransportOptions {
   /** Defaults for every queue's consumer. */
   consumer?: SqsConsumerOptions;
   /**
+   * How queues are consumed: `poll` runs a long-poll consumer per queue; `lambda` leaves that to
+   * Lambda event source mappings, whose records `createSqsLambdaHandler` hands to the handlers.
+   * With `lambda`, start() neither polls nor looks queues up: `queues` assigns handlers to queues
+   * and may name their dead-letter queues, and the consumer options do not apply.
+   * @default 'poll'
+   */
+  consume?: 'poll' | 'lambda';
+  /**
    * Create topics, queues, dead-letter queues, subscriptions and policies at start, from the
    * handlers. For local development and tests; production infrastructure belongs in IaC.
    * @default false

@@ -3,6 +3,7 @@ import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sqs from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import {
+  EventsConfigurationError,
   loadOptionalDependency,
   type EventEnvelope,
   type EventSubscription,
@@ -11,6 +12,11 @@ import {
 } from '@nestjs-events/core';
 import type { SqsConsumer } from './consuming/sqs.consumer';
 import { SqsQueues, type ConsumedQueue } from './consuming/sqs-queues';
+import { sqsTransportHealth } from './health/transport-health';
+import { LambdaQueues } from './lambda/lambda-queues';
+import type { SqsBatchResponse, SqsEventRecord } from './lambda/sqs-event.interface';
+import type { SqsRecordsOptions } from './lambda/sqs-lambda-handler-options.interface';
+import { resolveRecordsOptions, SqsRecordsRunner } from './lambda/sqs-records.runner';
 import { SnsSqsProvisioner } from './provisioning/sns-sqs.provisioner';
 import { createPublishRetry } from './publishing/publish-retry';
 import { SnsPublisher } from './publishing/sns.publisher';
@@ -22,7 +28,8 @@ const USED_FOR = 'the SNS/SQS transport';
 
 /**
  * Publishes through SNS and consumes from SQS. Handlers are grouped by queue (`queue` option, or
- * the first queue); each queue gets its own long-poll consumer once the application has started.
+ * the first queue); each queue gets its own long-poll consumer once the application has started,
+ * or, with `consume: 'lambda'`, its messages come from Lambda through `handleLambdaRecords`.
  */
 export class SnsSqsTransport implements Transport {
   readonly name: string;
@@ -35,9 +42,19 @@ export class SnsSqsTransport implements Transport {
   private readonly topics: TopicResolver;
   private readonly publisher: SnsPublisher;
   private readonly queues: SqsQueues;
+  private lambda: SqsRecordsRunner | undefined;
 
   constructor(private readonly options: SnsSqsTransportOptions = {}) {
     this.name = options.name ?? 'sns-sqs';
+    if (
+      options.consume !== undefined &&
+      options.consume !== 'poll' &&
+      options.consume !== 'lambda'
+    ) {
+      throw new EventsConfigurationError(
+        `Transport "${this.name}": consume must be 'poll' or 'lambda' (got ${JSON.stringify(options.consume)}).`,
+      );
+    }
     // Loaded here, not imported, so that importing this package never needs the SDKs.
     this.sns = loadOptionalDependency('@aws-sdk/client-sns', USED_FOR, () =>
       require('@aws-sdk/client-sns'),
@@ -90,12 +107,46 @@ export class SnsSqsTransport implements Transport {
     this.queues.subscribe(subscription);
   }
 
+  /** How this transport's queues are consumed. */
+  get consume(): 'poll' | 'lambda' {
+    return this.options.consume ?? 'poll';
+  }
+
   async start(): Promise<void> {
     if (this.options.provision) await this.provision(this.queues.consumed());
+    if (this.consume === 'lambda') {
+      this.lambda = new SqsRecordsRunner(
+        this.name,
+        new LambdaQueues(this.sqs, this.sqsClient, this.queues.consumed()),
+        this.logger,
+      );
+      return;
+    }
     await this.queues.start();
   }
 
+  /**
+   * Runs the records of an SQS event (from a Lambda event source mapping with
+   * `ReportBatchItemFailures`) through the handlers of their queue, and returns the records that
+   * must come back: retried, unhandled, or dead-lettered without a copy in the dead-letter queue.
+   * Needs `consume: 'lambda'` and a started application; `createSqsLambdaHandler` does both.
+   */
+  async handleLambdaRecords(
+    records: readonly SqsEventRecord[],
+    options?: SqsRecordsOptions,
+  ): Promise<SqsBatchResponse> {
+    if (!this.lambda) {
+      throw new EventsConfigurationError(
+        this.consume === 'lambda'
+          ? `Transport "${this.name}" has not started: initialise the application (app.init()) first.`
+          : `Transport "${this.name}" polls its queues: set consume: 'lambda' on it to run records from Lambda.`,
+      );
+    }
+    return this.lambda.run(records, resolveRecordsOptions(options));
+  }
+
   async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
+    this.lambda = undefined;
     await this.queues.stop(deadlineMs);
     if (this.ownsClients) {
       if (!this.options.snsClient) this.snsClient.destroy();
@@ -104,22 +155,14 @@ export class SnsSqsTransport implements Transport {
   }
 
   health(): TransportHealth {
-    const consumers = this.queues.status();
-    const down = consumers.filter((c) => !c.running || c.consecutiveFailures > 0);
-    const publisherDown =
-      this.publisher.lastError !== undefined &&
-      (this.publisher.lastSuccessAt === undefined ||
-        this.publisher.lastError.at > this.publisher.lastSuccessAt);
-    return {
-      status: down.length || publisherDown ? 'down' : 'up',
-      details: {
-        consumers,
-        publisher: {
-          lastSuccessAt: this.publisher.lastSuccessAt,
-          lastError: this.publisher.lastError,
-        },
-      },
-    };
+    // With Lambda consuming, this process runs no poll loop to watch: only the publisher counts.
+    const polled = this.consume === 'poll' ? this.queues.consumed() : [];
+    return sqsTransportHealth({
+      queues: polled.map(({ options }) => ({ name: options.name, options })),
+      consumers: this.queues.active,
+      publisher: this.publisher,
+      details: { consume: this.consume },
+    });
   }
 
   /** @internal Consumers, for benchmarks and diagnostics. */

@@ -7,14 +7,14 @@ import {
   type EventSubscription,
 } from '@nestjs-events/core';
 import { eventBusNameOf, isDefaultEventBus, lookUpEventBus } from '../bus/event-bus.lookup';
+import {
+  serviceQueuePolicy,
+  SqsQueueProvisioner,
+  type QueueWithDeadLetter,
+} from '@nestjs-events/sns-sqs';
 import { buildQueueRulePattern, MAX_RULE_PATTERN_LENGTH } from './queue-rule-pattern.builder';
 import { buildRulePattern, type RulePattern } from './rule-pattern.builder';
 import { ruleNameFor } from './rule.naming';
-import {
-  ruleQueuePolicy,
-  SqsQueueProvisioner,
-  type QueueWithDeadLetter,
-} from './sqs-queue.provisioner';
 
 /** A consumed queue, with what its rule has to let through. */
 export interface QueueToProvision extends QueueWithDeadLetter {
@@ -100,7 +100,10 @@ export class EventBridgeProvisioner {
           `${failure?.ErrorCode ?? 'failed'}: ${failure?.ErrorMessage ?? 'no message'}`,
       );
     }
-    await this.queues.setPolicy(created.url, ruleQueuePolicy(created.arn, RuleArn!));
+    await this.queues.setPolicy(
+      created.url,
+      serviceQueuePolicy(created.arn, 'events.amazonaws.com', RuleArn!),
+    );
     this.logger.log(
       `Provisioned queue "${queue.name}" (dead letters: "${queue.deadLetterQueue}") with rule ` +
         `"${rule}" on bus "${this.eventBusName}" for ${queue.eventTypes.join(', ')}`,

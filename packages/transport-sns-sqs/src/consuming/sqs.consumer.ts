@@ -1,9 +1,9 @@
 import type * as Sqs from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import type { DeliveryOutcome, EventEnvelope, EventSubscription } from '@nestjs-events/core';
-import { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from '../codec/message-attributes';
-import { decodeMessage, PoisonMessageError } from '../codec/message.decoder';
+import type { EventSubscription } from '@nestjs-events/core';
+import { DeadLetterSender } from './dead-letter.sender';
 import { DeleteBatcher } from './delete.batcher';
+import { MessageProcessor, type DeadLetterNote } from './message.processor';
 import type { SqsConsumerOptions } from './sqs-consumer-options.interface';
 
 export interface SqsConsumerConfig {
@@ -26,15 +26,6 @@ export interface SqsConsumerStatus {
   readonly consecutiveFailures: number;
 }
 
-interface DeadLetterNote {
-  readonly reason: string;
-  readonly handler: string;
-  readonly error: unknown;
-  readonly attempts: number;
-}
-
-const MAX_ERROR_ATTRIBUTE = 1024;
-
 /** How processing a message ended: finished with (deleted or dead-lettered), or to be retried. */
 type Settled = 'done' | 'retry';
 
@@ -47,6 +38,8 @@ type Settled = 'done' | 'retry';
 export class SqsConsumer {
   private readonly logger: Logger;
   private readonly deletes: DeleteBatcher;
+  private readonly processor: MessageProcessor;
+  private readonly deadLetters: DeadLetterSender;
   private readonly inFlight = new Set<Promise<unknown>>();
   private running = false;
   private loop: Promise<void> | undefined;
@@ -65,6 +58,15 @@ export class SqsConsumer {
       config.client,
       config.queueUrl,
       config.options.deleteBatchDelayMs,
+      this.logger,
+    );
+    this.processor = new MessageProcessor(config.queueName, config.subscriptions);
+    const deadLetterQueueUrl = Promise.resolve(config.deadLetterQueueUrl);
+    this.deadLetters = new DeadLetterSender(
+      config.sdk,
+      config.client,
+      config.queueName,
+      () => deadLetterQueueUrl,
       this.logger,
     );
   }
@@ -225,59 +227,27 @@ export class SqsConsumer {
     this.inFlight.add(tracked);
   }
 
+  /** Runs the handlers of a message, then deletes it, schedules its retry or dead-letters it. */
   private async process(message: Sqs.Message): Promise<Settled> {
     const attempts = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
-    let event: EventEnvelope;
-    try {
-      ({ event } = decodeMessage(message.Body));
-    } catch (error) {
-      const reason = error instanceof PoisonMessageError ? error.reason : 'not-an-event';
-      await this.deadLetter(message, [{ reason, handler: '-', error, attempts }]);
-      return 'done';
-    }
-    const subscriptions = this.config.subscriptions.filter((s) => s.matches(event.type));
-    if (subscriptions.length === 0) {
-      const error = new PoisonMessageError(
-        'unknown-event-type',
-        `No handler of queue "${this.config.queueName}" takes "${event.type}" (event ${event.id}). ` +
-          'Add a handler, or stop routing this type to the queue.',
-      );
-      await this.deadLetter(message, [
-        { reason: 'unknown-event-type', handler: '-', error, attempts },
-      ]);
-      return 'done';
-    }
-    const heartbeat = this.keepVisible(message);
-    let outcomes: DeliveryOutcome[];
-    try {
-      outcomes = await Promise.all(
-        subscriptions.map((s) => s.handle(event, { attempt: attempts })),
-      );
-    } finally {
-      clearInterval(heartbeat);
-    }
-    const dead: DeadLetterNote[] = [];
-    let retryDelayMs: number | undefined;
-    outcomes.forEach((outcome, index) => {
-      if (outcome.status === 'dead-letter') {
-        dead.push({ ...outcome, handler: subscriptions[index].handler });
-      } else if (outcome.status === 'retry') {
-        retryDelayMs = Math.max(retryDelayMs ?? 0, outcome.delayMs);
-      }
+    const verdict = await this.processor.process(message.Body, attempts, {
+      handling: () => {
+        const heartbeat = this.keepVisible(message);
+        return () => clearInterval(heartbeat);
+      },
     });
-    // A message retried for one handler runs every handler of the queue again: that is why
-    // handlers that have side effects should be @Idempotent().
-    if (retryDelayMs !== undefined) {
-      if (dead.length) await this.sendToDeadLetterQueue(message, dead);
-      await this.retryLater(message, retryDelayMs);
-      return 'retry';
+    switch (verdict.action) {
+      case 'retry':
+        if (verdict.deadLetters.length) await this.deadLetters.send(message, verdict.deadLetters);
+        await this.retryLater(message, verdict.delayMs);
+        return 'retry';
+      case 'dead-letter':
+        await this.deadLetter(message, verdict.notes);
+        return 'done';
+      case 'delete':
+        this.deletes.add(message.MessageId!, message.ReceiptHandle!);
+        return 'done';
     }
-    if (dead.length) {
-      await this.deadLetter(message, dead);
-      return 'done';
-    }
-    this.deletes.add(message.MessageId!, message.ReceiptHandle!);
-    return 'done';
   }
 
   /** Extends the visibility of a message every half timeout while its handlers run. */
@@ -321,65 +291,9 @@ export class SqsConsumer {
   }
 
   /** Sends the message to the dead-letter queue with the reasons, then deletes it. */
-  private async deadLetter(message: Sqs.Message, notes: DeadLetterNote[]): Promise<void> {
-    if (await this.sendToDeadLetterQueue(message, notes)) {
+  private async deadLetter(message: Sqs.Message, notes: readonly DeadLetterNote[]): Promise<void> {
+    if (await this.deadLetters.send(message, notes)) {
       this.deletes.add(message.MessageId!, message.ReceiptHandle!);
     }
   }
-
-  private async sendToDeadLetterQueue(
-    message: Sqs.Message,
-    notes: DeadLetterNote[],
-  ): Promise<boolean> {
-    const { sdk, client, deadLetterQueueUrl, queueName } = this.config;
-    const describe = (note: DeadLetterNote) =>
-      note.error instanceof Error
-        ? `${note.error.name}: ${note.error.message}`
-        : String(note.error);
-    const text = (value: string) => ({ DataType: 'String', StringValue: value || '-' });
-    const attempts = Math.max(...notes.map((n) => n.attempts));
-    this.logger.error(
-      `Dead-lettering message ${message.MessageId} from "${queueName}": ` +
-        notes.map((n) => `${n.handler} ${n.reason} (${describe(n)})`).join('; '),
-    );
-    try {
-      await client.send(
-        new sdk.SendMessageCommand({
-          QueueUrl: deadLetterQueueUrl,
-          MessageBody: message.Body || '(empty body)',
-          MessageAttributes: {
-            // SQS allows 10 attributes: keep the event's own, add the five that explain.
-            ...pick(message.MessageAttributes, Object.values(EVENT_ATTRIBUTES)),
-            [DEAD_LETTER_ATTRIBUTES.reason]: text(notes.map((n) => n.reason).join(',')),
-            [DEAD_LETTER_ATTRIBUTES.handler]: text(notes.map((n) => n.handler).join(',')),
-            [DEAD_LETTER_ATTRIBUTES.error]: text(
-              notes.map(describe).join(' | ').slice(0, MAX_ERROR_ATTRIBUTE),
-            ),
-            [DEAD_LETTER_ATTRIBUTES.attempts]: {
-              DataType: 'Number',
-              StringValue: String(attempts),
-            },
-            [DEAD_LETTER_ATTRIBUTES.sourceQueue]: text(queueName),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      // Not deleted, so not lost: it comes back, and the redrive policy moves it eventually.
-      this.logger.error(
-        `Could not send message ${message.MessageId} to the dead-letter queue: ${(error as Error).message}; ` +
-          'it stays in the queue',
-      );
-      return false;
-    }
-  }
-}
-
-function pick<T>(
-  record: Record<string, T> | undefined,
-  keys: readonly string[],
-): Record<string, T> {
-  const picked: Record<string, T> = {};
-  for (const key of keys) if (record?.[key]) picked[key] = record[key];
-  return picked;
 }

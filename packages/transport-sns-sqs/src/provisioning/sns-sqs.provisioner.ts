@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { EventsConfigurationError, type EventSubscription } from '@nestjs-events/core';
 import { EVENT_ATTRIBUTES } from '../codec/message-attributes';
 import type { TopicResolver } from '../publishing/topic.resolver';
+import { serviceQueuePolicy, SqsQueueProvisioner } from './sqs-queue.provisioner';
 import { typeFilterValues, unionFilterPolicy, type FilterPolicyPart } from './sns-filter-policy';
 
 export interface QueueToProvision {
@@ -34,31 +35,25 @@ export interface SubscriptionFilter {
  */
 export class SnsSqsProvisioner {
   private readonly logger = new Logger(SnsSqsProvisioner.name);
+  private readonly queues: SqsQueueProvisioner;
 
   constructor(
     private readonly sns: typeof Sns,
     private readonly snsClient: Sns.SNSClient,
-    private readonly sqs: typeof Sqs,
-    private readonly sqsClient: Sqs.SQSClient,
+    sqs: typeof Sqs,
+    sqsClient: Sqs.SQSClient,
     private readonly topics: TopicResolver,
-    private readonly fifo: boolean,
-  ) {}
+    fifo: boolean,
+  ) {
+    this.queues = new SqsQueueProvisioner(sqs, sqsClient, fifo);
+  }
 
   async provision(queue: QueueToProvision): Promise<void> {
-    const dlq = await this.createQueue(queue.deadLetterQueue, {});
-    const main = await this.createQueue(queue.name, {
-      VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.arn,
-        maxReceiveCount: queue.maxReceiveCount,
-      }),
-    });
+    const main = await this.queues.provision(queue);
     const topicArns = await this.subscribe(queue, main.arn);
-    await this.sqsClient.send(
-      new this.sqs.SetQueueAttributesCommand({
-        QueueUrl: main.url,
-        Attributes: { Policy: JSON.stringify(queuePolicy(main.arn, topicArns)) },
-      }),
+    await this.queues.setPolicy(
+      main.url,
+      serviceQueuePolicy(main.arn, 'sns.amazonaws.com', topicArns),
     );
     this.logger.log(
       `Provisioned queue "${queue.name}" (dead letters: "${queue.deadLetterQueue}") for ${queue.eventTypes.join(', ')}`,
@@ -142,26 +137,6 @@ export class SnsSqsProvisioner {
       }),
     );
   }
-
-  private async createQueue(
-    name: string,
-    attributes: Record<string, string>,
-  ): Promise<{ url: string; arn: string }> {
-    const fifo = this.fifo ? { FifoQueue: 'true' } : {};
-    const { QueueUrl } = await this.sqsClient.send(
-      new this.sqs.CreateQueueCommand({ QueueName: name, Attributes: fifo }),
-    );
-    // Set separately: CreateQueue refuses attributes that differ from an existing queue's.
-    if (Object.keys(attributes).length) {
-      await this.sqsClient.send(
-        new this.sqs.SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }),
-      );
-    }
-    const { Attributes } = await this.sqsClient.send(
-      new this.sqs.GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
-  }
 }
 
 /**
@@ -199,20 +174,4 @@ export function sharedTopicBodyPolicy(
     parts.push({ type: typeFilterValues(eventTypes), pattern });
   }
   return unionFilterPolicy(parts);
-}
-
-function queuePolicy(queueArn: string, topicArns: readonly string[]): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AllowSnsTopics',
-        Effect: 'Allow',
-        Principal: { Service: 'sns.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': topicArns } },
-      },
-    ],
-  };
 }

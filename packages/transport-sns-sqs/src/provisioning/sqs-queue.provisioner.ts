@@ -14,14 +14,15 @@ export interface CreatedQueue {
 }
 
 /**
- * Creates standard SQS queues for local development and tests: a queue with its dead-letter queue
- * and redrive policy, then the access policy that lets a rule send to it. Every call is
- * idempotent, so it can run at each start.
+ * Creates SQS queues for local development and tests: a queue with its dead-letter queue and
+ * redrive policy, then the access policy that lets a broker send to it. Every call is idempotent,
+ * so it can run at each start. Shared by the SNS/SQS and EventBridge transports.
  */
 export class SqsQueueProvisioner {
   constructor(
     private readonly sdk: typeof Sqs,
     private readonly client: Sqs.SQSClient,
+    private readonly fifo = false,
   ) {}
 
   async provision(queue: QueueWithDeadLetter): Promise<CreatedQueue> {
@@ -47,7 +48,10 @@ export class SqsQueueProvisioner {
 
   private async create(name: string, attributes: Record<string, string>): Promise<CreatedQueue> {
     const { QueueUrl } = await this.client.send(
-      new this.sdk.CreateQueueCommand({ QueueName: name }),
+      new this.sdk.CreateQueueCommand({
+        QueueName: name,
+        Attributes: this.fifo ? { FifoQueue: 'true' } : {},
+      }),
     );
     // Set separately: CreateQueue refuses attributes that differ from an existing queue's.
     if (Object.keys(attributes).length) {
@@ -62,18 +66,25 @@ export class SqsQueueProvisioner {
   }
 }
 
-/** Lets EventBridge send to the queue, for the rule `ruleArn` only. */
-export function ruleQueuePolicy(queueArn: string, ruleArn: string): object {
+/**
+ * A queue policy that lets an AWS service (`sns.amazonaws.com`, `events.amazonaws.com`) send to
+ * the queue, for the given source ARNs (topics, rules) only.
+ */
+export function serviceQueuePolicy(
+  queueArn: string,
+  service: string,
+  sourceArns: string | readonly string[],
+): object {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'AllowEventBridgeRule',
+        Sid: `Allow${service.split('.')[0].replace(/^./, (c) => c.toUpperCase())}`,
         Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
+        Principal: { Service: service },
         Action: 'sqs:SendMessage',
         Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+        Condition: { ArnEquals: { 'aws:SourceArn': sourceArns } },
       },
     ],
   };
