@@ -17,6 +17,7 @@ export { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from './codec/message-attrib
 export { SqsQueues, type ConsumedQueue, type ResolvedQueueOptions } from './consuming/sqs-queues';
 export { deadLetterQueueName } from './sns-sqs.transport';
 export { chunkBatches } from './publishing/batch.chunker';
+export { mapLimited, PUBLISH_CALLS_IN_FLIGHT } from './publishing/map-limited';
 export { sendWithRetry, type BatchAttempt } from './publishing/publish-retry';
 export { toSnsFilterPolicy } from './provisioning/sns-filter-policy';
 export {

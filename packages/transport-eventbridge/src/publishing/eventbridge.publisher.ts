@@ -6,6 +6,8 @@ import {
   PublishError,
   sendWithRetry,
   type BatchAttempt,
+  mapLimited,
+  PUBLISH_CALLS_IN_FLIGHT,
 } from '@nestjs-events/sns-sqs';
 import {
   entrySize,
@@ -71,10 +73,8 @@ export class EventBridgePublisher {
       MAX_ENTRIES_PER_REQUEST,
       MAX_REQUEST_BYTES,
     );
-    const failures = await Promise.all(
-      batches.map((batch) =>
-        sendWithRetry(batch, (pending) => this.send(pending), this.retry, sleep),
-      ),
+    const failures = await mapLimited(batches, PUBLISH_CALLS_IN_FLIGHT, (batch) =>
+      sendWithRetry(batch, (pending) => this.send(pending), this.retry, sleep),
     );
     const failed = failures.flat();
     if (failed.length) {

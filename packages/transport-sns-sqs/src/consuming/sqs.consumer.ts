@@ -42,9 +42,10 @@ export class SqsConsumer {
   private readonly deadLetters: DeadLetterSender;
   private readonly inFlight = new Set<Promise<unknown>>();
   private running = false;
-  private loop: Promise<void> | undefined;
-  private poll: AbortController | undefined;
-  private wake: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  private polls = new AbortController();
+  private readonly slotWaiters = new Set<() => void>();
+  private reserved = 0;
   private lastReceiveAt: Date | undefined;
   private lastError: { at: Date; message: string } | undefined;
   private consecutiveFailures = 0;
@@ -74,7 +75,10 @@ export class SqsConsumer {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.polls = new AbortController();
+    // Enough receives in flight to fill every slot: one poller per batch of the concurrency.
+    const pollers = Math.ceil(this.config.options.concurrency / this.config.options.batchSize);
+    this.loops = Array.from({ length: pollers }, () => this.run());
   }
 
   /**
@@ -84,8 +88,8 @@ export class SqsConsumer {
   async stop(deadlineMs: number): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.poll?.abort();
-    this.wake?.();
+    this.polls.abort();
+    this.wakeSlotWaiters();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), deadlineMs);
@@ -99,7 +103,7 @@ export class SqsConsumer {
     }
     clearTimeout(timer);
     await this.deletes.flush();
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   status(): SqsConsumerStatus {
@@ -117,22 +121,29 @@ export class SqsConsumer {
     return this.deletes.calls;
   }
 
+  /**
+   * One poller: receives as many messages as there are free slots not already promised to another
+   * poller's receive (up to a batch), hands them over, and goes on; waits while every slot is taken.
+   */
   private async run(): Promise<void> {
     const { options } = this.config;
     while (this.running) {
-      if (this.inFlight.size >= options.concurrency) {
-        await this.sleep(undefined);
+      const free = options.concurrency - this.inFlight.size - this.reserved;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => this.slotWaiters.add(resolve));
         continue;
       }
+      const max = Math.min(options.batchSize, free);
+      this.reserved += max;
       let messages: Sqs.Message[];
       try {
-        messages = await this.receive(
-          Math.min(options.batchSize, options.concurrency - this.inFlight.size),
-        );
+        messages = await this.receive(max);
       } catch (error) {
         if (!this.running) break;
         await this.backOff(error);
         continue;
+      } finally {
+        this.reserved -= max;
       }
       this.dispatch(messages);
     }
@@ -164,7 +175,6 @@ export class SqsConsumer {
 
   private async receive(max: number): Promise<Sqs.Message[]> {
     const { sdk, client, queueUrl, options } = this.config;
-    this.poll = new AbortController();
     this.receiveCalls++;
     const output = await client.send(
       new sdk.ReceiveMessageCommand({
@@ -175,7 +185,7 @@ export class SqsConsumer {
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
         MessageAttributeNames: ['All'],
       }),
-      { abortSignal: this.poll.signal },
+      { abortSignal: this.polls.signal },
     );
     this.lastReceiveAt = new Date();
     this.consecutiveFailures = 0;
@@ -200,17 +210,24 @@ export class SqsConsumer {
     await this.sleep(delay);
   }
 
-  /** Waits `ms`, or until a slot frees up or stop() is called. */
-  private sleep(ms: number | undefined): Promise<void> {
+  /** Waits `ms`, or less if stop() is called. */
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(done, ms);
-      const wake = (): void => done();
-      this.wake = wake;
-      function done(): void {
+      const signal = this.polls.signal;
+      const done = (): void => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
     });
+  }
+
+  private wakeSlotWaiters(): void {
+    const waiters = [...this.slotWaiters];
+    this.slotWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   private track(work: Promise<unknown>): void {
@@ -220,9 +237,7 @@ export class SqsConsumer {
       )
       .finally(() => {
         this.inFlight.delete(tracked);
-        const wake = this.wake;
-        this.wake = undefined;
-        wake?.();
+        this.wakeSlotWaiters();
       });
     this.inFlight.add(tracked);
   }

@@ -7,6 +7,7 @@ import {
   type StringAttribute,
 } from '../codec/message-attributes';
 import { chunkBatches } from './batch.chunker';
+import { mapLimited, PUBLISH_CALLS_IN_FLIGHT } from './map-limited';
 import { OversizeEventError, PublishError } from './publish.error';
 import { sendWithRetry, type BatchAttempt } from './publish-retry';
 import type { TopicResolver } from './topic.resolver';
@@ -82,7 +83,7 @@ export class SnsPublisher {
     const batches = chunkBatches(messages, (m) => m.size, BATCH_ENTRIES, MAX_MESSAGE_BYTES);
     const sendBatch = (batch: Outgoing[]) =>
       sendWithRetry(batch, (pending) => this.send(arn, pending), this.retry, sleep);
-    if (!this.fifo) return (await Promise.all(batches.map(sendBatch))).flat();
+    if (!this.fifo) return (await mapLimited(batches, PUBLISH_CALLS_IN_FLIGHT, sendBatch)).flat();
     const failed: Failure[] = [];
     for (const batch of batches) failed.push(...(await sendBatch(batch)));
     return failed;
