@@ -9,6 +9,7 @@ import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store';
 import type { EventsModuleOptions } from './interfaces/events-module-options.interface';
 import { EventsMonitor } from './monitor/events.monitor';
+import { EventsMetrics } from './observability/events.metrics';
 import { InMemoryTransport } from './transport/in-memory.transport';
 import { TransportRegistry } from './transport/transport.registry';
 import { TransportsLifecycle } from './transport/transports.lifecycle';
@@ -18,7 +19,10 @@ const providers: Provider[] = [
     provide: TransportRegistry,
     // Built per module instance, so two applications never share a default transport.
     useFactory: (options: EventsModuleOptions) =>
-      new TransportRegistry(options.transports ?? [new InMemoryTransport()], options.routes),
+      new TransportRegistry(
+        options.transports ?? [new InMemoryTransport({ logPayloads: options.logPayloads })],
+        options.routes,
+      ),
     inject: [EVENTS_MODULE_OPTIONS],
   },
   {
@@ -35,6 +39,7 @@ const providers: Provider[] = [
   EventBus,
   EventFactory,
   EventsMonitor,
+  EventsMetrics,
   EventHandlerExplorer,
   TransportsLifecycle,
   IdempotencyInterceptor,
@@ -58,6 +63,7 @@ const providers: Provider[] = [
     EventBus,
     EventFactory,
     EventsMonitor,
+    EventsMetrics,
     IdempotencyInterceptor,
     IDEMPOTENCY_STORE,
     EVENTS_TRANSPORTS,

@@ -67,6 +67,19 @@ export type {
 
 export { EventsMonitor } from './monitor/events.monitor';
 export type { EventNotification } from './monitor/event-notification.interface';
+export { EventsMetrics } from './observability/events.metrics';
+export type {
+  EventsMetricsOptions,
+  EventsMetricsSnapshot,
+  HandlerMetricsSnapshot,
+  LatencySnapshot,
+} from './observability/events-metrics.interface';
+export {
+  EventLogger,
+  eventLogFields,
+  type EventLogDetails,
+  type EventLogFields,
+} from './observability/event-log';
 
 export * from './errors';
-export { loadOptionalDependency } from './utils/optional-dependency';
+export { loadOptionalDependency, tryLoadOptionalDependency } from './utils/optional-dependency';

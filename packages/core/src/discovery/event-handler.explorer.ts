@@ -195,6 +195,7 @@ export class EventHandlerExplorer {
       retry,
       invoke,
       monitor: this.monitor,
+      logPayloads: this.options.logPayloads ?? false,
     });
     return { transport, subscription };
   }

@@ -1,4 +1,4 @@
-import { ForbiddenException, Logger } from '@nestjs/common';
+import { ForbiddenException } from '@nestjs/common';
 import { runInHandlingContext, type HandlingContext } from '../context/event-context';
 import { definitionOf } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
@@ -6,6 +6,7 @@ import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import type { EventPattern } from '../matching/event-pattern.interface';
 import type { EventMatcher } from '../matching/event-pattern.matcher';
 import type { EventsMonitor } from '../monitor/events.monitor';
+import { describeError, EventLogger } from '../observability/event-log';
 import type { RetryPolicy } from '../retry/retry-policy';
 import type {
   DeliveryInfo,
@@ -33,6 +34,8 @@ export interface HandlerSubscriptionConfig {
   readonly retry: RetryPolicy;
   readonly invoke: HandlerInvoker;
   readonly monitor: EventsMonitor;
+  /** Include event data in log records (module option `logPayloads`). @default false */
+  readonly logPayloads?: boolean;
 }
 
 const HANDLED: DeliveryOutcome = { status: 'handled' };
@@ -46,7 +49,7 @@ const GUARD_DENIAL = 'Forbidden resource';
  * turns the result into what the transport should do next, per the handler's retry policy.
  */
 export class HandlerSubscription implements EventSubscription {
-  private readonly logger = new Logger('EventHandler');
+  private readonly logger: EventLogger;
   readonly handler: string;
   readonly eventTypes: readonly string[];
   readonly queue?: string;
@@ -57,6 +60,7 @@ export class HandlerSubscription implements EventSubscription {
     this.eventTypes = config.eventTypes;
     this.queue = config.queue;
     this.pattern = config.pattern;
+    this.logger = new EventLogger('EventHandler', config.logPayloads);
   }
 
   matches(type: string): boolean {
@@ -140,48 +144,38 @@ export class HandlerSubscription implements EventSubscription {
 
   private failed(event: EventEnvelope, attempt: number, error: unknown): DeliveryOutcome {
     const { monitor } = this.config;
+    const handler = this.handler;
     if (error instanceof ForbiddenException && error.message === GUARD_DENIAL) {
-      this.logger.debug(
-        `${this.handler} skipped event ${event.id} (${event.type}): a guard denied it`,
-      );
-      if (monitor.observed)
-        monitor.notify({ kind: 'skipped', event, handler: this.handler, reason: 'guard' });
+      const denied = `${handler} skipped event ${event.id} (${event.type}): a guard denied it`;
+      this.logger.debug(denied, event, { handler, attempt, reason: 'guard' });
+      if (monitor.observed) monitor.notify({ kind: 'skipped', event, handler, reason: 'guard' });
       return SKIPPED;
     }
     const decision = this.config.retry.decide(error, attempt);
-    const what = `${this.handler} failed on event ${event.id} (${event.type}, correlation ${event.metadata?.correlationId}) at attempt ${attempt}`;
+    const what = `${handler} failed on event ${event.id} (${event.type}) at attempt ${attempt}: ${describeError(error)}`;
     if (decision.retry) {
-      this.logger.warn(`${what}: ${describe(error)}; retrying in ${decision.delayMs} ms`);
-      if (monitor.observed) {
-        monitor.notify({
-          kind: 'retrying',
-          event,
-          handler: this.handler,
-          attempt,
-          delayMs: decision.delayMs,
-          error,
-        });
-      }
-      return { status: 'retry', delayMs: decision.delayMs, error };
-    }
-    this.logger.error(
-      `${what}: ${describe(error)}; dead-lettered (${decision.reason})`,
-      error instanceof Error ? error.stack : undefined,
-    );
-    if (monitor.observed) {
-      monitor.notify({
-        kind: 'dead-lettered',
-        event,
-        handler: this.handler,
-        reason: decision.reason,
+      const { delayMs } = decision;
+      this.logger.warn(`${what}; retrying in ${delayMs} ms`, event, {
+        handler,
+        attempt,
+        delayMs,
         error,
-        attempts: attempt,
       });
+      if (monitor.observed) {
+        monitor.notify({ kind: 'retrying', event, handler, attempt, delayMs, error });
+      }
+      return { status: 'retry', delayMs, error };
     }
-    return { status: 'dead-letter', reason: decision.reason, error, attempts: attempt };
+    const { reason } = decision;
+    this.logger.error(`${what}; dead-lettered (${reason})`, event, {
+      handler,
+      attempt,
+      reason,
+      error,
+    });
+    if (monitor.observed) {
+      monitor.notify({ kind: 'dead-lettered', event, handler, reason, error, attempts: attempt });
+    }
+    return { status: 'dead-letter', reason, error, attempts: attempt };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

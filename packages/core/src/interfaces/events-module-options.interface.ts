@@ -1,5 +1,6 @@
 import type { IdempotencyOptions } from '../idempotency/idempotency-options.interface';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface';
+import type { EventsMetricsOptions } from '../observability/events-metrics.interface';
 import type { RetryOptions } from '../retry/retry-policy';
 import type { Transport } from '../transport/transport.interface';
 
@@ -27,4 +28,21 @@ export interface EventsModuleOptions {
   };
   /** How long shutdown waits for in-flight handlers before giving up on them. @default 10000 */
   shutdownTimeoutMs?: number;
+  /**
+   * Counts handled, failed, retried, dead-lettered, skipped and published events and measures
+   * handler latency, per handler: read them with `EventsMetrics.snapshot()`. When
+   * `@opentelemetry/api` is installed they are also recorded through it (see the README for the
+   * instrument names). `true` uses the defaults of `EventsMetricsOptions`. Off by default, so
+   * that handling an event costs nothing for metrics nobody reads.
+   * @default false
+   */
+  metrics?: boolean | EventsMetricsOptions;
+  /**
+   * Include each event's `data` in the log records about it (handler failures, retries, dead
+   * letters). Ids, type, version, correlation and causation are always there; payloads are left
+   * out unless asked for, as they often hold personal data. Transports you construct yourself
+   * take their own `logPayloads` option.
+   * @default false
+   */
+  logPayloads?: boolean;
 }

@@ -309,6 +309,37 @@ describe('InMemoryTransport', () => {
       expect(transport.deadLetters.map((letter) => letter.event)).toEqual([events[1], events[2]]);
       expect(Logger.prototype.error).toHaveBeenCalledWith(
         expect.stringContaining(`dropped the oldest entry: event ${events[0].id}`),
+        {
+          eventId: events[0].id,
+          eventType: 'order.created',
+          eventVersion: 1,
+          correlationId: events[0].id,
+          handler: 'Test.handle',
+          attempt: 1,
+          reason: 'non-retryable',
+          error: 'Error: bad',
+        },
+      );
+    });
+
+    it('adds the dropped event data to that log record with logPayloads', async () => {
+      transport = new InMemoryTransport({ maxDeadLetters: 1, logPayloads: true });
+      const deadLetter: DeliveryOutcome = {
+        status: 'dead-letter',
+        reason: 'max-attempts',
+        error: 'not an Error',
+        attempts: 3,
+      };
+      transport.subscribe(subscription(['order.created'], () => Promise.resolve(deadLetter)));
+      await transport.start();
+      const events = [event('order.created'), event('order.created')];
+
+      await transport.publish(events);
+      await transport.whenIdle();
+
+      expect(Logger.prototype.error).toHaveBeenCalledWith(
+        expect.any(String),
+        expect.objectContaining({ data: events[0].data, error: 'not an Error', attempt: 3 }),
       );
     });
   });

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from 'eventemitter2';
 import { TransportStoppedError } from '../errors/transport-stopped.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import { describeError, EventLogger } from '../observability/event-log';
 import type {
   DeadLetterReason,
   DeliveryOutcome,
@@ -21,6 +22,12 @@ export interface InMemoryTransportOptions {
   emitter?: EventEmitter2;
   /** Dead letters kept for inspection; the oldest are dropped (and logged) beyond this. @default 10000 */
   maxDeadLetters?: number;
+  /**
+   * Include the event's `data` in log records about one event (a dead letter dropped from a full
+   * list). The default transport of `EventsModule` takes the module option `logPayloads`.
+   * @default false
+   */
+  logPayloads?: boolean;
 }
 
 /** An event that a handler could not process, kept by the in-memory transport. */
@@ -40,6 +47,7 @@ type Listener = (event: EventEnvelope) => void;
 export class InMemoryTransport implements Transport {
   readonly name: string;
   private readonly logger = new Logger(InMemoryTransport.name);
+  private readonly eventLogger: EventLogger;
   private readonly emitter: EventEmitter2;
   private readonly listeners: Array<[string, Listener]> = [];
   private readonly maxDeadLetters: number;
@@ -55,6 +63,7 @@ export class InMemoryTransport implements Transport {
     this.emitter =
       options.emitter ?? new EventEmitter2({ wildcard: true, delimiter: '.', maxListeners: 0 });
     this.maxDeadLetters = options.maxDeadLetters ?? 10_000;
+    this.eventLogger = new EventLogger(InMemoryTransport.name, options.logPayloads);
   }
 
   /** Events that exhausted their retries or could not be processed, oldest first. */
@@ -226,10 +235,19 @@ export class InMemoryTransport implements Transport {
     });
     if (this.deadLetterList.length > this.maxDeadLetters) {
       const dropped = this.deadLetterList.shift()!;
-      this.logger.error(
+      // The dropped event is lost for good: its record is the last trace of it.
+      this.eventLogger.error(
         `Dead-letter list is full (${this.maxDeadLetters}); dropped the oldest entry: event ` +
           `${dropped.event.id} (${dropped.event.type}) for ${dropped.handler}. Raise ` +
           'maxDeadLetters or drain the list.',
+        dropped.event,
+        {
+          handler: dropped.handler,
+          attempt: dropped.attempts,
+          reason: dropped.reason,
+          // Described, not passed as is: its stack was logged when it was dead-lettered.
+          error: describeError(dropped.error),
+        },
       );
     }
   }

@@ -15,8 +15,7 @@ export function loadOptionalDependency<T>(
   try {
     return load() as T;
   } catch (error) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    if (code === 'MODULE_NOT_FOUND' && String(message).includes(`'${packageName}'`)) {
+    if (isMissing(packageName, error)) {
       throw new EventsConfigurationError(
         `Install ${packageName} to use ${usedFor}: npm install ${packageName}`,
         { cause: error },
@@ -24,4 +23,27 @@ export function loadOptionalDependency<T>(
     }
     throw error;
   }
+}
+
+/**
+ * Like `loadOptionalDependency`, for a package that only adds to a feature (e.g. exporting metrics
+ * to OpenTelemetry): `undefined` when it is not installed. One that is installed but fails to load
+ * still throws, as that is a broken installation rather than a choice.
+ */
+export function tryLoadOptionalDependency<T>(
+  packageName: string,
+  load: () => unknown,
+): T | undefined {
+  try {
+    return load() as T;
+  } catch (error) {
+    if (isMissing(packageName, error)) return undefined;
+    throw error;
+  }
+}
+
+/** True when `error` says that `packageName` itself (not one of its own imports) is missing. */
+function isMissing(packageName: string, error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'MODULE_NOT_FOUND' && String(message).includes(`'${packageName}'`);
 }
