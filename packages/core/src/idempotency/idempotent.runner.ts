@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { HandlingContext } from '../context/event-context';
+import { eventLogFields } from '../observability/event-log';
 import type { IdempotencyOptions } from './idempotency-options.interface';
 import type { IdempotencyStore } from './idempotency-store.interface';
 
@@ -63,6 +64,11 @@ export class IdempotentRunner {
       handling.skipped = 'duplicate';
       this.logger.log(
         `${handling.handler} skipped duplicate event ${handling.event.id} (${handling.event.type}, key ${eventKey})`,
+        eventLogFields(handling.event, {
+          handler: handling.handler,
+          attempt: handling.attempt,
+          reason: 'duplicate',
+        }),
       );
       return undefined;
     }
