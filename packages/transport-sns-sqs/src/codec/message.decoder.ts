@@ -1,7 +1,8 @@
 import { assertEventEnvelope, InvalidEventError, type EventEnvelope } from '@nestjs-events/core';
+import { MAX_MESSAGE_BYTES } from './message-attributes';
 
 /** Why a message cannot be handled by anyone: it goes to the dead-letter queue at once. */
-export type PoisonReason = 'malformed-json' | 'not-an-event' | 'unknown-event-type';
+export type PoisonReason = 'malformed-json' | 'not-an-event' | 'unknown-event-type' | 'oversize';
 
 export class PoisonMessageError extends InvalidEventError {
   override name = 'PoisonMessageError';
@@ -81,9 +82,21 @@ export function decodeMessage(body: string | undefined): {
 } {
   let value = parse(body ?? '', 'The message body');
   let wrapping: Wrapping = 'raw';
+  let text = body ?? '';
   if (isSnsNotification(value)) {
+    text = value.Message;
     value = parse(value.Message, 'The SNS notification\'s "Message"');
     wrapping = 'sns';
+  }
+  // Publishers refuse events over the limit; one that arrives anyway was not sent through them.
+  // (EventBridge enforces the same limit on PutEvents, so its wrapper is not measured.)
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_MESSAGE_BYTES && !isEventBridgeEvent(value)) {
+    throw new PoisonMessageError(
+      'oversize',
+      `The event is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit of one event. ` +
+        'Publish large payloads to object storage and send a reference.',
+    );
   }
   if (isEventBridgeEvent(value)) {
     value = fromEventBridge(value);

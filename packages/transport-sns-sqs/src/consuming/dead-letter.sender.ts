@@ -41,35 +41,37 @@ export class DeadLetterSender {
       `Dead-lettering message ${message.MessageId} from "${this.queueName}": ` +
         notes.map((n) => `${n.handler} ${n.reason} (${describe(n)})`).join('; '),
     );
+    const explained = {
+      // SQS allows 10 attributes: keep the event's own, add the five that explain.
+      ...pick(message.MessageAttributes, Object.values(EVENT_ATTRIBUTES)),
+      [DEAD_LETTER_ATTRIBUTES.reason]: text(notes.map((n) => n.reason).join(',')),
+      [DEAD_LETTER_ATTRIBUTES.handler]: text(notes.map((n) => n.handler).join(',')),
+      [DEAD_LETTER_ATTRIBUTES.error]: text(
+        notes.map(describe).join(' | ').slice(0, MAX_ERROR_ATTRIBUTE),
+      ),
+      [DEAD_LETTER_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(attempts) },
+      [DEAD_LETTER_ATTRIBUTES.sourceQueue]: text(this.queueName),
+    };
     try {
-      const deadLetterQueueUrl = await this.queueUrl();
-      await this.client.send(
-        new this.sdk.SendMessageCommand({
-          QueueUrl: deadLetterQueueUrl,
-          MessageBody: message.Body || '(empty body)',
-          // A FIFO dead-letter queue needs a group: keep the message's own, so its order holds.
-          ...(deadLetterQueueUrl.endsWith('.fifo') && {
-            MessageGroupId: message.Attributes?.MessageGroupId ?? this.queueName,
-            MessageDeduplicationId: message.MessageId,
-          }),
-          MessageAttributes: {
-            // SQS allows 10 attributes: keep the event's own, add the five that explain.
-            ...pick(message.MessageAttributes, Object.values(EVENT_ATTRIBUTES)),
-            [DEAD_LETTER_ATTRIBUTES.reason]: text(notes.map((n) => n.reason).join(',')),
-            [DEAD_LETTER_ATTRIBUTES.handler]: text(notes.map((n) => n.handler).join(',')),
-            [DEAD_LETTER_ATTRIBUTES.error]: text(
-              notes.map(describe).join(' | ').slice(0, MAX_ERROR_ATTRIBUTE),
-            ),
-            [DEAD_LETTER_ATTRIBUTES.attempts]: {
-              DataType: 'Number',
-              StringValue: String(attempts),
-            },
-            [DEAD_LETTER_ATTRIBUTES.sourceQueue]: text(this.queueName),
-          },
-        }),
-      );
+      await this.sendCopy(message, explained);
       return true;
     } catch (error) {
+      if (isTooLarge(error)) {
+        // A body close to the queue's size limit leaves no room for the explanation: keep the
+        // reason alone, or at the limit itself no attribute (the reason is in the log above).
+        const reason = {
+          [DEAD_LETTER_ATTRIBUTES.reason]: explained[DEAD_LETTER_ATTRIBUTES.reason],
+        };
+        for (const attributes of [reason, {}]) {
+          try {
+            await this.sendCopy(message, attributes);
+            return true;
+          } catch (retryError) {
+            error = retryError;
+            if (!isTooLarge(retryError)) break;
+          }
+        }
+      }
       // Not deleted, so not lost: it comes back, and the redrive policy moves it eventually.
       this.logger.error(
         `Could not send message ${message.MessageId} to the dead-letter queue: ${(error as Error).message}; ` +
@@ -77,6 +79,25 @@ export class DeadLetterSender {
       );
       return false;
     }
+  }
+
+  private async sendCopy(
+    message: DeadLetterSource,
+    attributes: Record<string, Sqs.MessageAttributeValue>,
+  ): Promise<void> {
+    const deadLetterQueueUrl = await this.queueUrl();
+    await this.client.send(
+      new this.sdk.SendMessageCommand({
+        QueueUrl: deadLetterQueueUrl,
+        MessageBody: message.Body || '(empty body)',
+        // A FIFO dead-letter queue needs a group: keep the message's own, so its order holds.
+        ...(deadLetterQueueUrl.endsWith('.fifo') && {
+          MessageGroupId: message.Attributes?.MessageGroupId ?? this.queueName,
+          MessageDeduplicationId: message.MessageId,
+        }),
+        MessageAttributes: attributes,
+      }),
+    );
   }
 
   private queueUrl(): Promise<string> {
@@ -99,4 +120,8 @@ function pick<T>(
   const picked: Record<string, T> = {};
   for (const key of keys) if (record?.[key]) picked[key] = record[key];
   return picked;
+}
+
+function isTooLarge(error: unknown): boolean {
+  return /shorter than|too long|MessageTooLong|exceeds/i.test(String((error as Error)?.message));
 }
