@@ -52,33 +52,27 @@ export class DeadLetterSender {
       [DEAD_LETTER_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(attempts) },
       [DEAD_LETTER_ATTRIBUTES.sourceQueue]: text(this.queueName),
     };
-    try {
-      await this.sendCopy(message, explained);
-      return true;
-    } catch (error) {
-      if (isTooLarge(error)) {
-        // A body close to the queue's size limit leaves no room for the explanation: keep the
-        // reason alone, or at the limit itself no attribute (the reason is in the log above).
-        const reason = {
-          [DEAD_LETTER_ATTRIBUTES.reason]: explained[DEAD_LETTER_ATTRIBUTES.reason],
-        };
-        for (const attributes of [reason, {}]) {
-          try {
-            await this.sendCopy(message, attributes);
-            return true;
-          } catch (retryError) {
-            error = retryError;
-            if (!isTooLarge(retryError)) break;
-          }
-        }
+    // A body close to the queue's size limit leaves no room for the explanation: then keep the
+    // reason alone, or at the limit itself no attribute (the reason is in the log above).
+    const reasonOnly = {
+      [DEAD_LETTER_ATTRIBUTES.reason]: explained[DEAD_LETTER_ATTRIBUTES.reason],
+    };
+    let failure: unknown;
+    for (const attributes of [explained, reasonOnly, {}]) {
+      try {
+        await this.sendCopy(message, attributes);
+        return true;
+      } catch (error) {
+        failure = error;
+        if (!isTooLarge(error)) break;
       }
-      // Not deleted, so not lost: it comes back, and the redrive policy moves it eventually.
-      this.logger.error(
-        `Could not send message ${message.MessageId} to the dead-letter queue: ${(error as Error).message}; ` +
-          'it stays in the queue',
-      );
-      return false;
     }
+    // Not deleted, so not lost: it comes back, and the redrive policy moves it eventually.
+    this.logger.error(
+      `Could not send message ${message.MessageId} to the dead-letter queue: ${(failure as Error).message}; ` +
+        'it stays in the queue',
+    );
+    return false;
   }
 
   private async sendCopy(
