@@ -1,3 +1,4 @@
+import { until } from '../fixtures/until';
 import { ProbePublisher } from './probe.publisher';
 import { Scenario, withScenario } from './scenario.harness';
 
@@ -7,8 +8,9 @@ const EVENTS = 2000;
 const VISIBILITY_TIMEOUT_S = 5;
 const WORKER = {
   CONCURRENCY: '50',
-  // Work before the side effect, so that a batch is really in flight when the process dies.
-  HANDLER_DELAY_MS: '50',
+  // Work before the side effect, so that a batch is really in flight when the process dies, and
+  // slow enough (250 events/s) that the worker cannot drain the queue while it is being filled.
+  HANDLER_DELAY_MS: '200',
   VISIBILITY_TIMEOUT_S: String(VISIBILITY_TIMEOUT_S),
   // Shorter than the visibility timeout: the dead worker's claims have expired by the time its
   // messages come back, so the second worker takes them over at once instead of waiting.
@@ -32,6 +34,7 @@ async function crashRun(scenario: Scenario, effect: 'atomic' | 'separate') {
   expect(outcome.failed).toEqual([]);
 
   await scenario.waitForApplied(EVENTS / 4, 60_000);
+  await until(async () => (await scenario.ledger.heldLocks()) > 0, 30_000, 'handlers in flight');
   const killedAt = Date.now();
   await w1.kill('SIGKILL');
   // Claims the dead worker held: the handlers it had in flight, between claim and completion.

@@ -50,6 +50,16 @@ export {
   type EventMatcher,
 } from './matching/event-pattern.matcher';
 export type { EventPattern, EventPatternValue } from './matching/event-pattern.interface';
+export { EventPatternIndex } from './matching/event-pattern.index';
+export {
+  MAX_EVENT_ARRAY_ELEMENTS,
+  MAX_EVENT_DEPTH,
+  MAX_MATCH_STEPS,
+  MAX_PATTERN_BRANCHES,
+  MAX_PATTERN_DEPTH,
+  MAX_PATTERN_FIELDS,
+  MAX_PATTERN_TOTAL_FIELDS,
+} from './matching/event-pattern.limits';
 
 export {
   InMemoryTransport,

@@ -1,10 +1,11 @@
 import { type IpRange, ipAddressKey, ipRangeContains, parseIpAddress } from './cidr.parser';
 import {
-  buildPathTrie,
   collectEventLeaves,
   type EventLeaf,
   type EventLeaves,
+  PathTrie,
 } from './event-leaves.collector';
+import { MAX_MATCH_STEPS } from './event-pattern.limits';
 import { isComparableNumber } from './numeric-range.parser';
 import type {
   JsonScalar,
@@ -14,12 +15,12 @@ import type {
 } from './pattern-condition.interface';
 import { compileWildcard } from './wildcard.matcher';
 
-type ValueTest = (value: JsonScalar) => boolean;
+export type ValueTest = (value: JsonScalar) => boolean;
 
 const NO_LEAVES: readonly EventLeaf[] = [];
 
-interface CompiledField {
-  /** Index of the field's path among all paths of the pattern. */
+export interface CompiledField {
+  /** Index of the field's path in the trie the event is collected with. */
   readonly slot: number;
   /** Undefined when only absence can satisfy the field. */
   readonly test: ValueTest | undefined;
@@ -28,28 +29,132 @@ interface CompiledField {
   readonly absenceFollows: boolean;
 }
 
+/** A branch's fields in path order, ready for `matchesAnyBranch`. */
+export type CompiledBranch = readonly CompiledField[];
+
 /** Turns validated branches into a predicate over parsed events. */
 export function compileBranches(branches: readonly PatternBranch[]): (event: unknown) => boolean {
-  const paths = [...new Set(branches.flatMap((branch) => branch.map((field) => field.path)))];
-  const slots = new Map(paths.map((path, slot) => [path, slot]));
-  const compiled = branches.map((branch) => compileBranch(branch, slots));
-  const trie = buildPathTrie(paths);
+  const trie = new PathTrie();
+  const compiled = branches.map((branch) => compileBranch(branch, trie));
   return (event) => {
     if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
-    const leaves = collectEventLeaves(event, trie, paths.length);
-    return compiled.some((fields) => matchesBranch(fields, leaves));
+    const leaves = collectEventLeaves(event, trie, true);
+    return leaves.overflowed.size === 0 && matchesAnyBranch(compiled, leaves);
   };
 }
 
-function compileBranch(branch: PatternBranch, slots: ReadonlyMap<string, number>): CompiledField[] {
-  let absenceFollows = false;
-  const fields: CompiledField[] = [];
-  for (let i = branch.length - 1; i >= 0; i--) {
-    const field = compileField(branch[i], slots.get(branch[i].path)!, absenceFollows);
-    fields.unshift(field);
-    absenceFollows ||= field.acceptsAbsence;
+/** Compiles a branch, giving its paths slots in `trie` (added when new). */
+export function compileBranch(branch: PatternBranch, trie: PathTrie): CompiledBranch {
+  // Built by map, at its exact size: an array grown by pushes keeps room for more, which
+  // thousands of patterns pay for in memory.
+  const absenceFollows = new Array<boolean>(branch.length).fill(false);
+  for (let i = branch.length - 2; i >= 0; i--) {
+    absenceFollows[i] = absenceFollows[i + 1] || acceptsAbsence(branch[i + 1]);
   }
-  return fields;
+  return branch.map((field, i) => compileField(field, trie.add(field.path), absenceFollows[i]));
+}
+
+/**
+ * What a caller already knows of branch `b` for this event: `false` when it cannot match, the
+ * fields known to pass (by index), or undefined when nothing is known.
+ */
+export type BranchFacts = (b: number) => false | readonly boolean[] | undefined;
+
+/**
+ * Whether some branch matches, trying them in order. They share one budget of `MAX_MATCH_STEPS`:
+ * once it is spent, the pattern does not match, whatever later branches would say.
+ */
+export function matchesAnyBranch(
+  branches: readonly CompiledBranch[],
+  event: EventLeaves,
+  facts?: BranchFacts,
+): boolean {
+  let budget: Budget | undefined;
+  for (let b = 0; b < branches.length; b++) {
+    const fields = branches[b];
+    const known = facts?.(b);
+    if (!readsArrays(fields, event)) {
+      // Outside arrays a branch spends no budget, so one known to fail can be passed over.
+      if (known !== false && matchesOutsideArrays(fields, event, known)) return true;
+      continue;
+    }
+    // Within arrays even a branch known to fail is searched: the budget it spends decides
+    // whether later branches are tried at all.
+    budget ??= { left: MAX_MATCH_STEPS };
+    if (matchesBranch(fields, event, budget)) return true;
+    if (budget.left < 0) return false;
+  }
+  return false;
+}
+
+function readsArrays(fields: CompiledBranch, event: EventLeaves): boolean {
+  for (const field of fields) if (event.inArray[field.slot]) return true;
+  return false;
+}
+
+/**
+ * Outside arrays no choice constrains another, so each field is judged on its own. A path can
+ * still hold two values, from a dotted key and from nested keys.
+ */
+function matchesOutsideArrays(
+  fields: CompiledBranch,
+  event: EventLeaves,
+  passing: readonly boolean[] | undefined,
+): boolean {
+  for (let f = 0; f < fields.length; f++) {
+    if (passing?.[f]) continue;
+    const { slot, test, acceptsAbsence } = fields[f];
+    const leaves = event.bySlot[slot];
+    if (!leaves) {
+      if (!acceptsAbsence) return false;
+      continue;
+    }
+    if (!test) return false;
+    let passes = false;
+    for (const leaf of leaves) {
+      if (test(leaf.value)) {
+        passes = true;
+        break;
+      }
+    }
+    if (!passes) return false;
+  }
+  return true;
+}
+
+interface Budget {
+  /** Negative once spent. */
+  left: number;
+}
+
+/** The leaves a field may pick from, split by element of their common outermost array. */
+interface Choices {
+  readonly all: readonly EventLeaf[];
+  /** Id of the array every leaf sits in (outermost), or -1 when they do not share one. */
+  readonly array: number;
+  readonly byElement: ReadonlyMap<number, EventLeaf[]> | undefined;
+}
+
+/** Below this many leaves, scanning them all costs less than grouping them. */
+const GROUPING_THRESHOLD = 8;
+
+function choicesOf(leaves: readonly EventLeaf[]): Choices {
+  const array = leaves.length > 0 && leaves[0].membership.length > 0 ? leaves[0].membership[0] : -1;
+  if (
+    array === -1 ||
+    leaves.length < GROUPING_THRESHOLD ||
+    !leaves.every((leaf) => leaf.membership.length > 0 && leaf.membership[0] === array)
+  ) {
+    return { all: leaves, array: -1, byElement: undefined };
+  }
+  const byElement = new Map<number, EventLeaf[]>();
+  for (const leaf of leaves) {
+    const element = leaf.membership[1];
+    const group = byElement.get(element);
+    if (group) group.push(leaf);
+    else byElement.set(element, [leaf]);
+  }
+  return { all: leaves, array, byElement };
 }
 
 /**
@@ -57,20 +162,21 @@ function compileBranch(branch: PatternBranch, slots: ReadonlyMap<string, number>
  * array all come from the same element (EventBridge's array consistency); `exists: false` holds
  * when no value consistent with the picks so far exists.
  */
-function matchesBranch(fields: readonly CompiledField[], event: EventLeaves): boolean {
-  if (event.arrayCount === 0) {
-    // Without arrays no choice constrains another, so each field is judged on its own. A path
-    // can still hold two values, from a dotted key and from nested keys.
-    return fields.every((field) => {
-      const { test } = field;
-      const leaves = event.bySlot[field.slot];
-      if (!leaves) return field.acceptsAbsence;
-      return test !== undefined && leaves.some((leaf) => test(leaf.value));
-    });
-  }
-  const picked = new Array<number>(event.arrayCount).fill(-1);
+function matchesBranch(fields: CompiledBranch, event: EventLeaves, budget: Budget): boolean {
+  const picked = new Int32Array(event.arrayCount).fill(-1);
   const undo: number[] = [];
+  // Per field, built when the search first reaches it: the leaves an absence must not find and
+  // the leaves that pass the field's test. Only these are ever tried, in event order.
+  const present = new Array<Choices | undefined>(fields.length);
+  const passing = new Array<Choices | undefined>(fields.length);
+  const within = (choices: Choices): readonly EventLeaf[] => {
+    if (choices.array === -1) return choices.all;
+    const element = picked[choices.array];
+    return element === -1 ? choices.all : (choices.byElement!.get(element) ?? NO_LEAVES);
+  };
+  // Also spends the budget: each leaf looked at is one step.
   const consistent = (leaf: EventLeaf) => {
+    budget.left--;
     const { membership } = leaf;
     for (let i = 0; i < membership.length; i += 2) {
       const element = picked[membership[i]];
@@ -82,10 +188,18 @@ function matchesBranch(fields: readonly CompiledField[], event: EventLeaves): bo
     if (index === fields.length) return true;
     const field = fields[index];
     const leaves = event.bySlot[field.slot] ?? NO_LEAVES;
-    if (field.acceptsAbsence && !leaves.some(consistent) && search(index + 1)) return true;
-    if (!field.test) return false;
-    for (const leaf of leaves) {
-      if (!consistent(leaf) || !field.test(leaf.value)) continue;
+    if (field.acceptsAbsence) {
+      const choices = (present[index] ??= choicesOf(leaves));
+      if (!within(choices).some(consistent) && budget.left >= 0 && search(index + 1)) return true;
+    }
+    const { test } = field;
+    if (!test || budget.left < 0) return false;
+    const choices = (passing[index] ??= choicesOf(leaves.filter((leaf) => test(leaf.value))));
+    let triedWithoutNarrowing = false;
+    for (const leaf of within(choices)) {
+      const fits = consistent(leaf);
+      if (budget.left < 0) return false;
+      if (!fits) continue;
       const mark = undo.length;
       const { membership } = leaf;
       for (let i = 0; i < membership.length; i += 2) {
@@ -94,62 +208,88 @@ function matchesBranch(fields: readonly CompiledField[], event: EventLeaves): bo
           undo.push(membership[i]);
         }
       }
-      if (search(index + 1)) return true;
       const narrowed = undo.length > mark;
+      // A value that picks no new element leaves the search where the last such value left it.
+      if (narrowed || !triedWithoutNarrowing) {
+        if (search(index + 1)) return true;
+        if (budget.left < 0) return false;
+      }
       while (undo.length > mark) picked[undo.pop()!] = -1;
-      // Another value could only add constraints, and those rescue nothing but a later absence.
-      if (!narrowed && !field.absenceFollows) return false;
+      if (!narrowed) {
+        // Another value could only add constraints, and those rescue nothing but a later absence.
+        if (!field.absenceFollows) return false;
+        triedWithoutNarrowing = true;
+      }
     }
     return false;
   };
   return search(0);
 }
 
-function compileField(field: PatternField, slot: number, absenceFollows: boolean): CompiledField {
-  const { conditions } = field;
-  const acceptsAbsence = conditions.some((c) => c.kind === 'exists' && !c.value);
-  const positive = conditions.filter((c) => c.kind !== 'exists' || c.value);
-  const test = positive.length === 0 ? undefined : compileTest(positive);
-  return { slot, test, acceptsAbsence, absenceFollows };
+function acceptsAbsence({ conditions }: PatternField): boolean {
+  return conditions.some((c) => c.kind === 'exists' && !c.value);
 }
 
+function compileField(field: PatternField, slot: number, absenceFollows: boolean): CompiledField {
+  const positive = field.conditions.filter((c) => c.kind !== 'exists' || c.value);
+  const test = positive.length === 0 ? undefined : compileTest(positive);
+  return { slot, test, acceptsAbsence: acceptsAbsence(field), absenceFollows };
+}
+
+const ANY_VALUE: ValueTest = () => true;
+
+/**
+ * One test for a field's alternatives. Collections are only built for the kinds of alternatives
+ * present, and a lone exact value compares directly: with thousands of patterns, what each keeps
+ * decides how much of them stays in the processor's caches.
+ */
 function compileTest(conditions: readonly PatternCondition[]): ValueTest {
-  if (conditions.some((c) => c.kind === 'exists')) return () => true;
-  const strings = new Set<string>();
-  const numbers = new Set<number>();
-  const scalars = new Set<boolean | null>();
-  const ipAddresses = new Set<string>();
-  const ipRanges: IpRange[] = [];
-  const others: ValueTest[] = [];
+  if (conditions.some((c) => c.kind === 'exists')) return ANY_VALUE;
+  let strings: Set<string> | undefined;
+  let numbers: Set<number> | undefined;
+  let scalars: Set<boolean | null> | undefined;
+  let ipAddresses: Set<string> | undefined;
+  let ipRanges: IpRange[] | undefined;
+  let others: ValueTest[] | undefined;
   for (const condition of conditions) {
     if (condition.kind === 'exact') {
       const { value } = condition;
       // EventBridge reads an exact string that is an IP address as that address, so any notation
       // of it in the event matches ("::1" and "0:0:0:0:0:0:0:1").
       const address = typeof value === 'string' ? parseIpAddress(value) : undefined;
-      if (address) ipAddresses.add(ipAddressKey(address));
-      else if (typeof value === 'string') strings.add(value);
-      else if (typeof value === 'number') numbers.add(value);
-      else scalars.add(value);
+      if (address) (ipAddresses ??= new Set()).add(ipAddressKey(address));
+      else if (typeof value === 'string') (strings ??= new Set()).add(value);
+      else if (typeof value === 'number') (numbers ??= new Set()).add(value);
+      else (scalars ??= new Set()).add(value);
     } else if (condition.kind === 'cidr') {
-      ipRanges.push(condition.range);
+      (ipRanges ??= []).push(condition.range);
     } else {
-      others.push(compileCondition(condition));
+      (others ??= []).push(compileCondition(condition));
     }
   }
-  const readsIp = ipAddresses.size > 0 || ipRanges.length > 0;
+  const kinds = [strings, numbers, scalars, ipAddresses, ipRanges, others].filter(Boolean).length;
+  if (kinds === 1) {
+    const exact: Set<JsonScalar> | undefined = strings ?? numbers ?? scalars;
+    if (exact?.size === 1) {
+      const [only] = exact;
+      // Within JSON values, === agrees with the sets' SameValueZero (no NaN; 0 and -0 are equal).
+      return (value) => value === only;
+    }
+    if (others?.length === 1) return others[0];
+  }
+  const readsIp = ipAddresses !== undefined || ipRanges !== undefined;
   return (value) => {
     if (typeof value === 'string') {
-      if (strings.has(value)) return true;
+      if (strings?.has(value)) return true;
       if (readsIp) {
         const address = parseIpAddress(value);
-        if (address && ipAddresses.has(ipAddressKey(address))) return true;
-        if (address && ipRanges.some((range) => ipRangeContains(range, address))) return true;
+        if (address && ipAddresses?.has(ipAddressKey(address))) return true;
+        if (address && ipRanges?.some((range) => ipRangeContains(range, address))) return true;
       }
-    } else if (typeof value === 'number' ? numbers.has(value) : scalars.has(value)) {
+    } else if (typeof value === 'number' ? numbers?.has(value) : scalars?.has(value)) {
       return true;
     }
-    for (const other of others) if (other(value)) return true;
+    if (others) for (const other of others) if (other(value)) return true;
     return false;
   };
 }

@@ -10,7 +10,19 @@
  * `suffix` (both optionally `{ "equals-ignore-case": … }`), `equals-ignore-case`, `wildcard`,
  * `anything-but`, `numeric`, `exists`, `cidr`, and `$or` to combine sub-patterns.
  *
- * See `validatePattern()` for what EventBridge rejects, and `matchesPattern()` to test one.
+ * Size and depth are bounded (`event-pattern.limits.ts`; our limits, far above what EventBridge's
+ * 2,048-character patterns and 256 KB events reach), so that no pattern or event overflows the
+ * stack or runs for minutes:
+ * - `validatePattern()` refuses patterns nesting objects more than 100 deep, naming more than
+ *   1,000 fields in one alternative, expanding `$or` to more than 1,000 alternatives, or to more
+ *   than 100,000 fields over all of them;
+ * - matching reads an event at most 100 levels deep and at most 100,000 array elements under any
+ *   one path of the pattern, and spends at most 100,000 steps pairing fields within array
+ *   elements; an event that takes more does not match the pattern (nothing is thrown). Cyclic
+ *   events are caught by the depth limit.
+ *
+ * See `validatePattern()` for what EventBridge rejects, and `matchesPattern()` to test one;
+ * `EventPatternIndex` matches one event against many patterns.
  */
 export type EventPattern = {
   readonly $or?: readonly EventPattern[];

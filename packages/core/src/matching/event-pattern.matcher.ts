@@ -1,6 +1,7 @@
 import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
 import { compileBranches } from './event-pattern.compiler';
 import { validatePatternObject } from './event-pattern.validator';
+import type { PatternBranch } from './pattern-condition.interface';
 
 /** A compiled event pattern: true when the event matches. */
 export type EventMatcher = (event: unknown) => boolean;
@@ -18,7 +19,12 @@ export function validatePattern(pattern: object | string): void {
  * them; a `Date` counts as its JSON string). Anything but an object is no match.
  */
 export function compilePattern(pattern: object | string): EventMatcher {
-  return compileBranches(validatePatternObject(readPattern(pattern)));
+  return compileBranches(patternBranches(pattern));
+}
+
+/** Validates the pattern and returns its branches (one per way its `$or`s can be chosen). */
+export function patternBranches(pattern: object | string): PatternBranch[] {
+  return validatePatternObject(readPattern(pattern));
 }
 
 /**

@@ -1,4 +1,10 @@
 import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
+import {
+  MAX_PATTERN_BRANCHES,
+  MAX_PATTERN_DEPTH,
+  MAX_PATTERN_FIELDS,
+  MAX_PATTERN_TOTAL_FIELDS,
+} from './event-pattern.limits';
 import type { PatternBranch, PatternField } from './pattern-condition.interface';
 import { isPlainObject, OPERATORS, parseCondition } from './pattern-value.parser';
 import { wildcardComplexity } from './wildcard.matcher';
@@ -30,18 +36,14 @@ const RESERVED_IN_OR = new Set<string>([
 /** Beyond what the wildcard byte machines of EventBridge accept ("Rule is too complex"). */
 export const MAX_WILDCARD_COMPLEXITY = 10;
 
-/**
- * `$or` multiplies alternatives, as EventBridge expands it; past this count a pattern is refused
- * here rather than left to make every match slow. This guard is ours, not an AWS limit.
- */
-export const MAX_PATTERN_BRANCHES = 1000;
-
 type Branch = Map<string, PatternField>;
 
 interface Scope {
   readonly path: string | undefined;
   readonly location: string | undefined;
   readonly insideOr: boolean;
+  /** Objects entered so far, the pattern itself being 1. */
+  readonly depth: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export function validatePatternObject(pattern: unknown): PatternBranch[] {
     path: undefined,
     location: undefined,
     insideOr: false,
+    depth: 1,
   });
   const sorted = branches.map((branch) =>
     [...branch.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
@@ -69,6 +72,14 @@ export function validatePatternObject(pattern: unknown): PatternBranch[] {
 }
 
 function walkObject(object: Record<string, unknown>, branches: Branch[], scope: Scope): Branch[] {
+  // Checked before recursing, so that a pattern nested thousands deep is refused, not a stack
+  // overflow.
+  if (scope.depth > MAX_PATTERN_DEPTH) {
+    throw new InvalidEventPatternError(
+      scope.location ?? '',
+      `objects nest more than ${MAX_PATTERN_DEPTH} levels deep; flatten the pattern`,
+    );
+  }
   const keys = Object.keys(object).filter((key) => object[key] !== undefined);
   if (keys.length === 0) {
     throw new InvalidEventPatternError(
@@ -93,9 +104,14 @@ function walkObject(object: Record<string, unknown>, branches: Branch[], scope: 
     }
     const path = join(scope.path, key);
     if (Array.isArray(value)) {
-      current = addField(current, path, location, value);
+      current = addField(current, path, location, value, scope.insideOr);
     } else if (isPlainObject(value)) {
-      current = walkObject(value, current, { path, location, insideOr: scope.insideOr });
+      current = walkObject(value, current, {
+        path,
+        location,
+        insideOr: scope.insideOr,
+        depth: scope.depth + 1,
+      });
     } else {
       throw new InvalidEventPatternError(
         location,
@@ -121,7 +137,12 @@ function walkOr(value: unknown, branches: Branch[], scope: Scope): Branch[] {
   const result: Branch[] = [];
   alternatives.forEach((alternative, index) => {
     const copies = base.map((branch) => new Map(branch));
-    const scoped = { path: scope.path, location: `${location}[${index}]`, insideOr: true };
+    const scoped = {
+      path: scope.path,
+      location: `${location}[${index}]`,
+      insideOr: true,
+      depth: scope.depth + 1,
+    };
     result.push(...walkObject(alternative, copies, scoped));
     if (result.length > MAX_PATTERN_BRANCHES) {
       throw new InvalidEventPatternError(
@@ -130,6 +151,7 @@ function walkOr(value: unknown, branches: Branch[], scope: Scope): Branch[] {
           'nest fewer $or lists or split the pattern across handlers',
       );
     }
+    checkTotalFields(result, location);
   });
   return result;
 }
@@ -139,6 +161,7 @@ function addField(
   path: string,
   location: string,
   values: readonly unknown[],
+  insideOr: boolean,
 ): Branch[] {
   if (values.length === 0) {
     throw new InvalidEventPatternError(
@@ -154,8 +177,33 @@ function addField(
   };
   const target = branches.length > 0 ? branches : [new Map<string, PatternField>()];
   // A path written twice (`{"a": {"b": …}, "a.b": …}`) keeps its last definition, as EventBridge.
-  for (const branch of target) branch.set(path, field);
+  for (const branch of target) {
+    branch.set(path, field);
+    if (branch.size > MAX_PATTERN_FIELDS) {
+      throw new InvalidEventPatternError(
+        location,
+        `the pattern names more than ${MAX_PATTERN_FIELDS} fields` +
+          (insideOr || target.length > 1 ? ' in one $or alternative' : '') +
+          '; split it across handlers',
+      );
+    }
+  }
+  checkTotalFields(target, location);
   return target;
+}
+
+/** Checked as fields are added, so that a huge pattern is refused before it is all copied. */
+function checkTotalFields(branches: readonly Branch[], location: string): void {
+  let total = 0;
+  for (const branch of branches) total += branch.size;
+  if (total > MAX_PATTERN_TOTAL_FIELDS) {
+    throw new InvalidEventPatternError(
+      location,
+      `$or alternatives name more than ${MAX_PATTERN_TOTAL_FIELDS} fields in all once ` +
+        'expanded (each alternative repeats the fields beside its $or); use fewer alternatives ' +
+        'or split the pattern across handlers',
+    );
+  }
 }
 
 function checkWildcardComplexity(branches: readonly PatternBranch[]): void {
