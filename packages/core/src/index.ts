@@ -42,7 +42,11 @@ export {
 
 export { RetryPolicy, type RetryDecision, type RetryOptions } from './retry/retry-policy';
 
-export { compileTypeMatcher } from './matching/event-type-matcher';
+export {
+  compileTypeMatcher,
+  typeSelectorValues,
+  type TypeSelectorValue,
+} from './matching/event-type-matcher';
 export {
   compilePattern,
   matchesPattern,

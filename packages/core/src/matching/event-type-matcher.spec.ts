@@ -1,4 +1,4 @@
-import { compileTypeMatcher } from './event-type-matcher';
+import { compileTypeMatcher, typeSelectorValues } from './event-type-matcher';
 
 describe('compileTypeMatcher', () => {
   it.each([
@@ -25,5 +25,26 @@ describe('compileTypeMatcher', () => {
   it('rejects selectors that are not dotted words', () => {
     expect(() => compileTypeMatcher('order..created')).toThrow(/invalid/);
     expect(() => compileTypeMatcher('order.cre*')).toThrow(/"\*" for one segment/);
+  });
+});
+
+describe('typeSelectorValues', () => {
+  it.each([
+    [['order.created'], ['order.created']],
+    [['order.*'], [{ prefix: 'order.' }]],
+    [['order.**'], ['order', { prefix: 'order.' }]],
+    [['*.created'], [{ suffix: '.created' }]],
+    [['**.created'], [{ suffix: 'created' }]],
+    [
+      ['a', 'a', 'b.*', 'b.*'],
+      ['a', { prefix: 'b.' }],
+    ],
+  ])('covers %j with %j', (selectors, values) => {
+    expect(typeSelectorValues(selectors)).toEqual(values);
+  });
+
+  it('has no values when a selector takes every type', () => {
+    expect(typeSelectorValues(['order.created', '**'])).toBeUndefined();
+    expect(typeSelectorValues(['*'])).toBeUndefined();
   });
 });

@@ -1,7 +1,12 @@
-import { validatePattern, type EventPattern } from '@nestjs-events/core';
+import {
+  typeSelectorValues,
+  validatePattern,
+  type EventPattern,
+  type TypeSelectorValue,
+} from '@nestjs-events/core';
 
 /** A value an SNS filter policy accepts for the envelope's `type`. */
-export type TypeFilterValue = string | { readonly prefix: string } | { readonly suffix: string };
+export type TypeFilterValue = TypeSelectorValue;
 
 /** What one handler lets through: its event types, its content pattern, or both. */
 export interface FilterPolicyPart {
@@ -98,37 +103,7 @@ export function unionFilterPolicy(parts: readonly FilterPolicyPart[]): object | 
 
 /** The alternatives for `type` that cover `selectors`; undefined when only "every type" does. */
 export function typeFilterValues(selectors: readonly string[]): TypeFilterValue[] | undefined {
-  const values: TypeFilterValue[] = [];
-  const seen = new Set<string>();
-  for (const selector of selectors) {
-    const alternatives = selectorValues(selector);
-    if (!alternatives) return undefined;
-    for (const value of alternatives) {
-      const key = JSON.stringify(value);
-      if (!seen.has(key)) {
-        seen.add(key);
-        values.push(value);
-      }
-    }
-  }
-  return values;
-}
-
-// Wider than the selector where needed (`order.*` also lets `order.a.b` through): the in-process
-// type match stays the final word, and a narrower filter would lose events.
-function selectorValues(selector: string): TypeFilterValue[] | undefined {
-  const star = selector.indexOf('*');
-  if (star === -1) return [selector];
-  if (star > 0) {
-    const prefix = selector.slice(0, star);
-    // `order.**` also matches `order` itself: `**` may stand for no segment at all.
-    if (selector.slice(star) === '**') return [prefix.slice(0, -1), { prefix }];
-    return [{ prefix }];
-  }
-  // Leading wildcard: only the end is fixed, and a leading `**` may match no segment.
-  let suffix = selector.slice(selector.lastIndexOf('*') + 1);
-  if (selector.startsWith('**')) suffix = suffix.replace(/^\./, '');
-  return suffix ? [{ suffix }] : undefined;
+  return typeSelectorValues(selectors);
 }
 
 /**
