@@ -5,13 +5,17 @@ import { Logger } from '@nestjs/common';
 import {
   EventsConfigurationError,
   loadOptionalDependency,
-  RetryPolicy,
   type EventEnvelope,
   type EventSubscription,
   type Transport,
   type TransportHealth,
 } from '@nestjs-events/core';
-import { deadLetterQueueName, SqsQueues, sqsTransportHealth } from '@nestjs-events/sns-sqs';
+import {
+  deadLetterQueueName,
+  SqsQueues,
+  sqsTransportHealth,
+  createPublishRetry,
+} from '@nestjs-events/sns-sqs';
 import { lookUpEventBus } from './bus/event-bus.lookup';
 import type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
 import { EventBridgeProvisioner } from './provisioning/eventbridge.provisioner';
@@ -19,8 +23,6 @@ import { EventBridgePublisher } from './publishing/eventbridge.publisher';
 
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
 const USED_FOR = 'the EventBridge transport';
-
-const DEFAULT_PUBLISH_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2000 };
 
 /**
  * Publishes to an EventBridge bus with PutEvents and consumes from SQS queues that rules on the
@@ -63,7 +65,7 @@ export class EventBridgeTransport implements Transport {
       this.events,
       this.eventsClient,
       this.eventBusName,
-      new RetryPolicy({ ...DEFAULT_PUBLISH_RETRY, ...options.publishRetry }),
+      createPublishRetry(options.publishRetry),
     );
     this.sqs = loadOptionalDependency('@aws-sdk/client-sqs', USED_FOR, () =>
       require('@aws-sdk/client-sqs'),

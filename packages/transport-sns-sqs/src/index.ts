@@ -18,7 +18,7 @@ export { SqsQueues, type ConsumedQueue, type ResolvedQueueOptions } from './cons
 export { deadLetterQueueName } from './sns-sqs.transport';
 export { chunkBatches } from './publishing/batch.chunker';
 export { mapLimited, PUBLISH_CALLS_IN_FLIGHT } from './publishing/map-limited';
-export { sendWithRetry, type BatchAttempt } from './publishing/publish-retry';
+export { createPublishRetry, sendWithRetry, type BatchAttempt } from './publishing/publish-retry';
 export { toSnsFilterPolicy } from './provisioning/sns-filter-policy';
 export {
   sqsTransportHealth,
