@@ -7,6 +7,7 @@ export type { SqsConsumerOptions } from './consuming/sqs-consumer-options.interf
 export type { SqsConsumerStatus } from './consuming/sqs.consumer';
 export type { TopicOptions } from './publishing/topic.resolver';
 export { OversizeEventError, PublishError } from './publishing/publish.error';
+export { TrackedPublisher, type FailedEntry } from './publishing/tracked.publisher';
 export {
   PoisonMessageError,
   decodeMessage,

@@ -3,7 +3,7 @@ import type { EventEnvelope, RetryPolicy } from '@nestjs-events/core';
 import {
   chunkBatches,
   OversizeEventError,
-  PublishError,
+  TrackedPublisher,
   sendWithRetry,
   type BatchAttempt,
   mapLimited,
@@ -51,18 +51,15 @@ export function isRetryableEntryError(code: string): boolean {
  * anyway), and retries only the entries reported with a retryable `ErrorCode`. What still fails
  * is raised as a `PublishError` that lists the event ids.
  */
-export class EventBridgePublisher {
-  /** PutEvents calls made, for tests and benchmarks. */
-  calls = 0;
-  lastError: { at: Date; message: string } | undefined;
-  lastSuccessAt: Date | undefined;
-
+export class EventBridgePublisher extends TrackedPublisher {
   constructor(
     private readonly sdk: typeof EventBridge,
     private readonly client: EventBridge.EventBridgeClient,
     private readonly eventBusName: string,
     private readonly retry: RetryPolicy,
-  ) {}
+  ) {
+    super();
+  }
 
   async publish(events: readonly EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
@@ -76,16 +73,7 @@ export class EventBridgePublisher {
     const failures = await mapLimited(batches, PUBLISH_CALLS_IN_FLIGHT, (batch) =>
       sendWithRetry(batch, (pending) => this.send(pending), this.retry, sleep),
     );
-    const failed = failures.flat();
-    if (failed.length) {
-      const reasons = [...new Set(failed.map((f) => f.reason))].join('; ');
-      this.lastError = { at: new Date(), message: reasons };
-      throw new PublishError(
-        failed.map((f) => f.entry.event.id),
-        reasons,
-      );
-    }
-    this.lastSuccessAt = new Date();
+    this.settle(failures.flat());
   }
 
   private encode(event: EventEnvelope): Outgoing {

@@ -8,7 +8,8 @@ import {
 } from '../codec/message-attributes';
 import { chunkBatches } from './batch.chunker';
 import { mapLimited, PUBLISH_CALLS_IN_FLIGHT } from './map-limited';
-import { OversizeEventError, PublishError } from './publish.error';
+import { OversizeEventError } from './publish.error';
+import { TrackedPublisher } from './tracked.publisher';
 import { sendWithRetry, type BatchAttempt } from './publish-retry';
 import type { TopicResolver } from './topic.resolver';
 
@@ -28,19 +29,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * `PublishBatch` calls of at most 10 entries and 256 KiB, and retries only the entries SNS
  * reports as failed. What still fails is raised as a `PublishError` that lists the event ids.
  */
-export class SnsPublisher {
-  /** API calls made, for the benchmark and for health details. */
-  calls = 0;
-  lastError: { at: Date; message: string } | undefined;
-  lastSuccessAt: Date | undefined;
-
+export class SnsPublisher extends TrackedPublisher {
   constructor(
     private readonly sdk: typeof Sns,
     private readonly client: Sns.SNSClient,
     private readonly topics: TopicResolver,
     private readonly fifo: boolean,
     private readonly retry: RetryPolicy,
-  ) {}
+  ) {
+    super();
+  }
 
   async publish(events: readonly EventEnvelope[]): Promise<void> {
     const outgoing = events.map((event) => this.encode(event));
@@ -50,10 +48,10 @@ export class SnsPublisher {
       try {
         arn = await this.topics.arnFor(message.event.type);
       } catch (error) {
-        throw new PublishError(
+        this.fail(
           events.map((e) => e.id),
           (error as Error).message,
-          { cause: error },
+          error,
         );
       }
       const group = byTopic.get(arn);
@@ -63,16 +61,7 @@ export class SnsPublisher {
     const failures = await Promise.all(
       [...byTopic].map(([arn, messages]) => this.sendToTopic(arn, messages)),
     );
-    const failed = failures.flat();
-    if (failed.length) {
-      const reasons = [...new Set(failed.map((f) => f.reason))].join('; ');
-      this.lastError = { at: new Date(), message: reasons };
-      throw new PublishError(
-        failed.map((f) => f.entry.event.id),
-        reasons,
-      );
-    }
-    this.lastSuccessAt = new Date();
+    this.settle(failures.flat());
   }
 
   /**
