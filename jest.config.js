@@ -34,6 +34,7 @@ const shared = {
   transform: { '^.+\\.ts$': swcTs, '^.+\\.m?js$': swcJs },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleNameMapper: {
+    '^@nestjs-events/event-patterns$': '<rootDir>/packages/event-patterns/src/index.ts',
     '^@nestjs-events/core$': '<rootDir>/packages/core/src/index.ts',
     '^@nestjs-events/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
     '^@nestjs-events/sns-sqs$': '<rootDir>/packages/transport-sns-sqs/src/index.ts',

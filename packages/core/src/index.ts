@@ -46,24 +46,17 @@ export {
   compileTypeMatcher,
   typeSelectorValues,
   type TypeSelectorValue,
-} from './matching/event-type-matcher';
+} from './selectors/event-type-matcher';
+// The pattern language lives in @nestjs-events/event-patterns; the names users call are here too.
 export {
   compilePattern,
+  InvalidEventPatternError,
   matchesPattern,
   validatePattern,
   type EventMatcher,
-} from './matching/event-pattern.matcher';
-export type { EventPattern, EventPatternValue } from './matching/event-pattern.interface';
-export { EventPatternIndex } from './matching/event-pattern.index';
-export {
-  MAX_EVENT_ARRAY_ELEMENTS,
-  MAX_EVENT_DEPTH,
-  MAX_MATCH_STEPS,
-  MAX_PATTERN_BRANCHES,
-  MAX_PATTERN_DEPTH,
-  MAX_PATTERN_FIELDS,
-  MAX_PATTERN_TOTAL_FIELDS,
-} from './matching/event-pattern.limits';
+  type EventPattern,
+  type EventPatternValue,
+} from '@nestjs-events/event-patterns';
 
 export {
   InMemoryTransport,

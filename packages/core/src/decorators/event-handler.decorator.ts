@@ -1,6 +1,6 @@
 import { EVENT_HANDLER_METADATA } from '../events.constants';
 import type { EventDefinition } from '../definition/event-definition.interface';
-import type { EventPattern } from '../matching/event-pattern.interface';
+import type { EventPattern } from '@nestjs-events/event-patterns';
 import type { RetryOptions } from '../retry/retry-policy';
 
 /** An exact event type, a wildcard selector (`order.*`, `billing.**`) or an event definition. */

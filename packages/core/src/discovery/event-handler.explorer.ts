@@ -20,9 +20,9 @@ import {
 } from '../idempotency/idempotent.runner';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
-import type { EventPattern } from '../matching/event-pattern.interface';
-import { compilePattern, type EventMatcher } from '../matching/event-pattern.matcher';
-import { compileTypeMatcher } from '../matching/event-type-matcher';
+import type { EventPattern } from '@nestjs-events/event-patterns';
+import { compilePattern, type EventMatcher } from '@nestjs-events/event-patterns';
+import { compileTypeMatcher } from '../selectors/event-type-matcher';
 import { EventsMonitor } from '../monitor/events.monitor';
 import { RetryPolicy } from '../retry/retry-policy';
 import { TransportRegistry } from '../transport/transport.registry';

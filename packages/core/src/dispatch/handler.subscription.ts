@@ -3,8 +3,8 @@ import { runInHandlingContext, type HandlingContext } from '../context/event-con
 import { definitionOf } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import type { EventPattern } from '../matching/event-pattern.interface';
-import type { EventMatcher } from '../matching/event-pattern.matcher';
+import type { EventPattern } from '@nestjs-events/event-patterns';
+import type { EventMatcher } from '@nestjs-events/event-patterns';
 import type { EventsMonitor } from '../monitor/events.monitor';
 import { describeError, EventLogger } from '../observability/event-log';
 import type { RetryPolicy } from '../retry/retry-policy';

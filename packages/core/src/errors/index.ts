@@ -2,6 +2,5 @@ export * from './event-validation.error';
 export * from './event-version.error';
 export * from './events-configuration.error';
 export * from './invalid-event.error';
-export * from './invalid-event-pattern.error';
 export * from './non-retryable.error';
 export * from './transport-stopped.error';

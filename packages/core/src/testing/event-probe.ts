@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { EVENTS_TRANSPORTS } from '../events.constants';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import { compileTypeMatcher } from '../matching/event-type-matcher';
+import { compileTypeMatcher } from '../selectors/event-type-matcher';
 import type { EventNotification } from '../monitor/event-notification.interface';
 import { EventsMonitor } from '../monitor/events.monitor';
 import type { Transport } from '../transport/transport.interface';

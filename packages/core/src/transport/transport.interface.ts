@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import type { EventPattern } from '../matching/event-pattern.interface';
+import type { EventPattern } from '@nestjs-events/event-patterns';
 
 /** How one delivery of an event reached a handler. */
 export interface DeliveryInfo {

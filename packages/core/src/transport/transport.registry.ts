@@ -1,5 +1,5 @@
 import { EventsConfigurationError } from '../errors/events-configuration.error';
-import { compileTypeMatcher, isWildcardSelector } from '../matching/event-type-matcher';
+import { compileTypeMatcher, isWildcardSelector } from '../selectors/event-type-matcher';
 import type { Transport } from './transport.interface';
 
 /** The transports of one EventsModule, and which one publishes each event type. */

@@ -1,4 +1,4 @@
-import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
+import { InvalidEventPatternError } from './invalid-event-pattern.error';
 import { validatePattern } from './event-pattern.matcher';
 
 function errorOf(pattern: object | string): InvalidEventPatternError {

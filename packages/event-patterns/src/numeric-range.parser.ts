@@ -1,4 +1,4 @@
-import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
+import { InvalidEventPatternError } from './invalid-event-pattern.error';
 import type { NumericRange } from './pattern-condition.interface';
 
 // EventBridge documents numeric matching for JSON numbers within ±5.0e9 and with at most six

@@ -1,4 +1,4 @@
-import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
+import { InvalidEventPatternError } from './invalid-event-pattern.error';
 import {
   MAX_EVENT_ARRAY_ELEMENTS,
   MAX_EVENT_DEPTH,

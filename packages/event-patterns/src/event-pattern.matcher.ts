@@ -1,4 +1,4 @@
-import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
+import { InvalidEventPatternError } from './invalid-event-pattern.error';
 import { compileBranches } from './event-pattern.compiler';
 import { validatePatternObject } from './event-pattern.validator';
 import type { PatternBranch } from './pattern-condition.interface';

@@ -1,4 +1,4 @@
-import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
+import { InvalidEventPatternError } from './invalid-event-pattern.error';
 import { parseCidr } from './cidr.parser';
 import { isComparableNumber, parseNumericRange } from './numeric-range.parser';
 import type { PatternCondition } from './pattern-condition.interface';

@@ -1,4 +1,4 @@
-import { InvalidEventPatternError } from '../errors/invalid-event-pattern.error';
+import { InvalidEventPatternError } from './invalid-event-pattern.error';
 import { EventPatternIndex } from './event-pattern.index';
 import { MAX_EVENT_ARRAY_ELEMENTS, MAX_EVENT_DEPTH } from './event-pattern.limits';
 import { compilePattern, type EventMatcher } from './event-pattern.matcher';
