@@ -6,7 +6,8 @@ import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import type { EventPattern } from '@nestjs-events/event-patterns';
 import type { EventMatcher } from '@nestjs-events/event-patterns';
 import type { EventsMonitor } from '../monitor/events.monitor';
-import { describeError, EventLogger } from '../observability/event-log';
+import { describeError } from '../errors/describe-error';
+import { EventLogger } from '../observability/event-log';
 import type { RetryPolicy } from '../retry/retry-policy';
 import type {
   DeliveryInfo,

@@ -1,6 +1,7 @@
 import { ConsoleLogger, Logger, type ConsoleLoggerOptions } from '@nestjs/common';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import { describeError, eventLogFields, EventLogger } from './event-log';
+import { describeError } from '../errors/describe-error';
+import { eventLogFields, EventLogger } from './event-log';
 
 const event: EventEnvelope = {
   id: 'evt-1',

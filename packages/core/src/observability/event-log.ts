@@ -1,3 +1,4 @@
+import { describeError } from '../errors/describe-error';
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 
@@ -63,11 +64,6 @@ export function eventLogFields(
   if (details.error !== undefined) fields.error = describeError(details.error);
   if (logPayloads) fields.data = event.data;
   return fields;
-}
-
-/** `Name: message` for an Error, the value as a string otherwise. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**

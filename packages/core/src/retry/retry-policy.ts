@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff';
 import { NonRetryableError } from '../errors/non-retryable.error';
 
 type ErrorClass = abstract new (...args: any[]) => Error;
@@ -69,8 +70,7 @@ export class RetryPolicy {
 
   /** Backoff before the attempt that follows failed attempt number `attempt`. */
   delayAfter(attempt: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-    return Math.floor(this.random() * (ceiling + 1));
+    return backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs, this.random);
   }
 
   private static check(policy: RetryPolicy): void {

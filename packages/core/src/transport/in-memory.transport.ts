@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from 'eventemitter2';
 import { TransportStoppedError } from '../errors/transport-stopped.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import { describeError, EventLogger } from '../observability/event-log';
+import { describeError } from '../errors/describe-error';
+import { EventLogger } from '../observability/event-log';
 import type {
   DeadLetterReason,
   DeliveryOutcome,
