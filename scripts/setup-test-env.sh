@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the integration tests start on loopback: moto (PyPI, into ./.venv) and
-# redis-server (Debian). fauxqs comes from npm with the other dev dependencies. Idempotent and
-# quiet when everything is in place, so `npm test` runs it every time.
+# Installs what the integration tests start on loopback: moto (PyPI, into ./.venv), LocalStack
+# (PyPI, into ./.venv-localstack, on Python 3.13) and redis-server (Debian). fauxqs comes from npm
+# with the other dev dependencies. Idempotent and quiet when everything is in place, so `npm test`
+# runs it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,39 @@ if [ ! -x .venv/bin/moto_server ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" 
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
   echo "$want" > "$stamp"
+fi
+
+# LocalStack 4.14.0 needs Python 3.13 (with 3.11 it fails to start). pyenv's shim for python3.13
+# exists even when 3.13 is not the selected version, and then fails: check that it runs.
+find_python313() {
+  local candidate
+  for candidate in "$(command -v python3.13 || true)" \
+    "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin/python3.13 /usr/bin/python3.13; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+ls_requirements=libs/emulators/localstack/requirements.txt
+ls_version=4.14.0
+ls_stamp=.venv-localstack/.requirements.sha256
+ls_want="$(sha256sum "$ls_requirements" | cut -d' ' -f1) localstack-core==$ls_version"
+if [ ! -x .venv-localstack/bin/python ] || [ "$(cat "$ls_stamp" 2>/dev/null)" != "$ls_want" ]; then
+  python313=$(find_python313) || {
+    echo "setup-test-env: LocalStack needs Python 3.13 (python3.13 on PATH or under pyenv)" >&2
+    exit 1
+  }
+  echo "setup-test-env: installing LocalStack $ls_version into .venv-localstack ($python313)" >&2
+  rm -rf .venv-localstack
+  "$python313" -m venv .venv-localstack
+  pip=(.venv-localstack/bin/pip install --quiet --disable-pip-version-check)
+  # Its own pins first, then the package alone: a resolver would pick newer, incompatible ones.
+  "${pip[@]}" -r "$ls_requirements"
+  "${pip[@]}" --no-deps "localstack-core==$ls_version"
+  echo "$ls_want" > "$ls_stamp"
 fi
 
 if ! command -v redis-server >/dev/null 2>&1; then

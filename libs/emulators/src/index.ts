@@ -1,2 +1,8 @@
 export { freePort, type RunningServer } from './process';
-export { startFauxqs, startMoto, startRedis } from './servers';
+export {
+  LOCALSTACK_SERVICES,
+  startFauxqs,
+  startLocalStack,
+  startMoto,
+  startRedis,
+} from './servers';

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, type RunningServer } from './process';
 
@@ -37,4 +39,65 @@ export async function startRedis(): Promise<RunningServer> {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   return startProcess('redis', 'redis-server', args, port, `redis://127.0.0.1:${port}`);
+}
+
+/** The services `startLocalStack` enables by default: what the transports use. */
+export const LOCALSTACK_SERVICES = ['sns', 'sqs', 'events'] as const;
+
+/**
+ * LocalStack 4.14.0 run natively (no Docker) from `.venv-localstack` (Python 3.13), on a free
+ * loopback port with its state in a temporary folder that `stop()` removes. Resolves once
+ * `/_localstack/health` reports every one of `services` available.
+ */
+export async function startLocalStack(
+  services: readonly string[] = LOCALSTACK_SERVICES,
+): Promise<RunningServer> {
+  const python = join(root, '.venv-localstack', 'bin', 'python');
+  if (!existsSync(python)) {
+    throw new Error(`${python} is missing: run scripts/setup-test-env.sh (npm test does).`);
+  }
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const filesystem = await mkdtemp(join(tmpdir(), 'localstack-'));
+  const env: NodeJS.ProcessEnv = {
+    // libs/emulators/localstack/sitecustomize.py binds the gateway to GATEWAY_LISTEN's host.
+    PYTHONPATH: join(root, 'libs', 'emulators', 'localstack'),
+    GATEWAY_LISTEN: `127.0.0.1:${port}`,
+    // Host and port in the URLs it hands out (queue URLs, subscription ARNs' endpoints), and
+    // queue URLs as http://127.0.0.1:<port>/queue/<region>/<account>/<name>: no DNS names.
+    LOCALSTACK_HOST: `127.0.0.1:${port}`,
+    SQS_ENDPOINT_STRATEGY: 'path',
+    SERVICES: services.join(','),
+    EAGER_SERVICE_LOADING: '1',
+    // This machine may be a container: run as on a host, with every folder under `filesystem`.
+    OVERRIDE_IN_DOCKER: '0',
+    FILESYSTEM_ROOT: filesystem,
+    PERSISTENCE: '0',
+    // Nothing leaves the machine: no analytics events, no certificate download, no DNS server
+    // (it would bind port 53 and forward upstream).
+    DISABLE_EVENTS: '1',
+    SKIP_SSL_CERT_DOWNLOAD: '1',
+    DNS_ADDRESS: '0',
+    LOCALSTACK_AUTH_TOKEN: '',
+    LOCALSTACK_API_KEY: '',
+  };
+  const ready = async () => {
+    const response = await fetch(`${endpoint}/_localstack/health`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    if (!response.ok) return false;
+    const health = (await response.json()) as { services?: Record<string, string> };
+    return services.every((service) =>
+      ['available', 'running'].includes(health.services?.[service] ?? ''),
+    );
+  };
+  return startProcess('localstack', python, ['-m', 'localstack.runtime.main'], port, endpoint, {
+    env,
+    ready,
+    timeoutMs: 120_000,
+    // It stops its services on SIGTERM, which takes a few seconds.
+    stopGraceMs: 20_000,
+    captureStdout: true,
+    cleanup: () => rm(filesystem, { recursive: true, force: true }),
+  });
 }
