@@ -8,11 +8,12 @@ import { ConfigurableEventsModule, EVENTS_MODULE_OPTIONS } from './events-module
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store';
 import type { EventsModuleOptions } from './interfaces/events-module-options.interface';
+import { EventsLifecycle } from './lifecycle/events.lifecycle';
 import { EventsMonitor } from './monitor/events.monitor';
 import { EventsMetrics } from './observability/events.metrics';
 import { InMemoryTransport } from './transport/in-memory.transport';
+import { SubscriptionFactory } from './subscription/subscription.factory';
 import { TransportRegistry } from './transport/transport.registry';
-import { TransportsLifecycle } from './transport/transports.lifecycle';
 
 const providers: Provider[] = [
   {
@@ -41,7 +42,8 @@ const providers: Provider[] = [
   EventsMonitor,
   EventsMetrics,
   EventHandlerExplorer,
-  TransportsLifecycle,
+  SubscriptionFactory,
+  EventsLifecycle,
   IdempotencyInterceptor,
 ];
 

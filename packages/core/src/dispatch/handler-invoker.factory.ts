@@ -1,15 +1,41 @@
+import {
+  EXCEPTION_FILTERS_METADATA,
+  GUARDS_METADATA,
+  INTERCEPTORS_METADATA,
+  PIPES_METADATA,
+} from '@nestjs/common/constants';
 import type { ApplicationConfig } from '@nestjs/core';
 import { ContextIdFactory, type ExternalContextCreator, type ModuleRef } from '@nestjs/core';
+import { ExternalExceptionFilterContext } from '@nestjs/core/exceptions/external-exception-filter-context.js';
+import { GuardsConsumer, GuardsContextCreator } from '@nestjs/core/guards/index.js';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import type { NestContainer } from '@nestjs/core/injector/container.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { HandlingContext } from '../context/event-context';
+import type { FoundHandler } from '../discovery/event-handler.explorer';
 import { EVENT_HANDLER_ARGS_METADATA, EVENTS_CONTEXT_TYPE } from '../events.constants';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { EventParamsFactory } from './event-params.factory';
-import type { HandlerInvoker } from './handler.subscription';
+
+/**
+ * Runs the handler method for one event (through Nest's guards, interceptors, pipes and filters
+ * when it has any). May return synchronously. A guard's denial is no error: it marks the context
+ * skipped (reason `guard`) and returns.
+ */
+export type HandlerInvoker = (event: EventEnvelope, context: HandlingContext) => unknown;
 
 type Method = (...args: unknown[]) => unknown;
+type ContextId = ReturnType<typeof ContextIdFactory.create>;
 
-// Where @UseGuards, @UseInterceptors, @UsePipes and @UseFilters keep their lists.
-const ENHANCER_METADATA = ['__guards__', '__interceptors__', '__pipes__', '__exceptionFilters__'];
+const ENHANCER_METADATA = [
+  GUARDS_METADATA,
+  INTERCEPTORS_METADATA,
+  PIPES_METADATA,
+  EXCEPTION_FILTERS_METADATA,
+];
+// Guards run here rather than in ExternalContextCreator, which turns a `false` into the same
+// ForbiddenException a guard may throw: run apart, a denial is known as such.
+const WITHOUT_GUARDS = { guards: false, interceptors: true, filters: true };
 
 /**
  * Binds handler methods to callables. A method with any Nest enhancer (its own, its class's or a
@@ -19,42 +45,71 @@ const ENHANCER_METADATA = ['__guards__', '__interceptors__', '__pipes__', '__exc
  */
 export class HandlerInvokerFactory {
   private readonly paramsFactory = new EventParamsFactory();
+  private readonly guardsConsumer = new GuardsConsumer();
+  private readonly container: NestContainer | undefined;
+  private readonly guards: GuardsContextCreator | undefined;
+  private readonly filters: ExternalExceptionFilterContext | undefined;
 
   constructor(
     private readonly contextCreator: ExternalContextCreator,
     private readonly moduleRef: ModuleRef,
-  ) {}
+  ) {
+    // Nest keeps its container (and in it the global enhancers) on the context creator without
+    // exposing it; guards and filters are looked up in it the way the context creator does.
+    const container = (contextCreator as unknown as { container?: NestContainer }).container;
+    this.container = container;
+    if (container) {
+      this.guards = new GuardsContextCreator(container, container.applicationConfig);
+      this.filters = new ExternalExceptionFilterContext(container, container.applicationConfig);
+    }
+  }
 
-  forInstance(instance: object, methodName: string): HandlerInvoker {
+  create({ instance, wrapper, methodName }: FoundHandler): HandlerInvoker {
+    return instance
+      ? this.forInstance(instance, wrapper, methodName)
+      : this.forScoped(wrapper, methodName);
+  }
+
+  private forInstance(instance: object, wrapper: InstanceWrapper, methodName: string) {
     const method = (instance as Record<string, Method>)[methodName];
     if (!this.hasEnhancers(instance.constructor, method, methodName)) {
-      return (event) => method.call(instance, event);
+      return (event: EventEnvelope) => method.call(instance, event);
     }
-    const run = this.create(instance, method, methodName);
-    return (event) => run(event);
+    const inquirerId = wrapper.host?.entryProviders.find(
+      (item) => item.token === instance.constructor || item.instance === instance,
+    )?.id;
+    return this.bind(instance, method, methodName, wrapper, undefined, inquirerId);
   }
 
   /** Request-scoped handlers get a fresh instance per event, with the event as `REQUEST`. */
-  forScoped(wrapper: InstanceWrapper, methodName: string): HandlerInvoker {
-    return async (event: EventEnvelope) => {
+  private forScoped(wrapper: InstanceWrapper, methodName: string): HandlerInvoker {
+    return async (event, context) => {
       const contextId = ContextIdFactory.create();
       this.moduleRef.registerRequestByContextId(event, contextId);
       const instance = await this.moduleRef.resolve<object>(wrapper.token, contextId, {
         strict: false,
       });
       const method = (instance as Record<string, Method>)[methodName];
-      return this.create(instance, method, methodName, contextId, wrapper.id)(event);
+      return this.bind(
+        instance,
+        method,
+        methodName,
+        wrapper,
+        contextId,
+        wrapper.id,
+      )(event, context);
     };
   }
 
-  private create(
+  private bind(
     instance: object,
     method: Method,
     methodName: string,
-    contextId?: ReturnType<typeof ContextIdFactory.create>,
+    wrapper: InstanceWrapper,
+    contextId?: ContextId,
     inquirerId?: string,
-  ): (event: EventEnvelope) => Promise<unknown> {
-    return this.contextCreator.create(
+  ): HandlerInvoker {
+    const run = this.contextCreator.create(
       instance,
       method,
       methodName,
@@ -62,9 +117,28 @@ export class HandlerInvokerFactory {
       this.paramsFactory,
       contextId,
       inquirerId,
-      undefined,
+      // Without the container, the context creator runs the guards: a denial is then a failure.
+      this.guards && WITHOUT_GUARDS,
       EVENTS_CONTEXT_TYPE,
     ) as (event: EventEnvelope) => Promise<unknown>;
+    const module = wrapper.host?.token ?? '';
+    const guards = this.guards?.create(instance, method, module, contextId, inquirerId) ?? [];
+    if (guards.length === 0) return (event) => run(event);
+    // A guard that throws reaches the handler's exception filters, as any error of the handler.
+    const filters = this.filters!.create(instance, method as never, module, contextId, inquirerId);
+    return (event, context) =>
+      this.guardsConsumer.tryActivate(guards, [event], instance, method, EVENTS_CONTEXT_TYPE).then(
+        (allowed) => {
+          if (allowed) return run(event);
+          context.skipped = 'guard';
+          return undefined;
+        },
+        (error: unknown) => {
+          const host = new ExecutionContextHost([event]);
+          host.setType(EVENTS_CONTEXT_TYPE);
+          return filters.next(error as Error, host) as unknown;
+        },
+      );
   }
 
   private hasEnhancers(type: object, method: Method, methodName: string): boolean {
@@ -78,11 +152,8 @@ export class HandlerInvokerFactory {
   }
 
   private hasGlobalEnhancers(): boolean {
-    // Nest keeps global enhancers in the container's ApplicationConfig, which it does not expose;
-    // when it cannot be reached, assume there are some and take the full path.
-    const config = (
-      this.contextCreator as unknown as { container?: { applicationConfig?: ApplicationConfig } }
-    ).container?.applicationConfig;
+    // When the container cannot be reached, assume there are global enhancers: the full path.
+    const config: ApplicationConfig | undefined = this.container?.applicationConfig;
     if (!config) return true;
     return (
       config.getGlobalGuards().length +

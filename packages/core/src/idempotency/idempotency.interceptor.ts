@@ -12,17 +12,19 @@ import { EVENTS_CONTEXT_TYPE, IDEMPOTENCY_STORE, IDEMPOTENT_METADATA } from '../
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
 import type { IdempotencyStore } from './idempotency-store.interface';
+import { IdempotentRunner } from './idempotent.runner';
 import {
-  IdempotentRunner,
   resolveIdempotencyOptions,
   type ResolvedIdempotencyOptions,
-} from './idempotent.runner';
+} from './resolve-idempotency-options';
 
 /**
- * Runs event handlers at most once per key, for handlers that are not marked `@Idempotent()`
- * (which applies the same logic without an interceptor): use it with `@UseInterceptors()` or as
- * a global interceptor. Outside event handlers, and on `@Idempotent()` handlers, it does nothing.
- * Duplicates are logged and reported as `skipped` (reason `duplicate`) on `EventsMonitor`.
+ * Runs event handlers at most once per key, for handlers that are not marked `@Idempotent()`:
+ * use it with `@UseInterceptors()` or as a global interceptor. It delegates to the same runner as
+ * `@Idempotent()`, which the dispatcher applies around the whole invocation (guards and
+ * interceptors included), so on `@Idempotent()` handlers it does nothing and a key is never
+ * claimed twice; outside event handlers it does nothing either. Duplicates are logged and
+ * reported as `skipped` (reason `duplicate`) on `EventsMonitor`.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {

@@ -1,45 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type { HandlingContext } from '../context/event-context';
 import { eventLogFields } from '../observability/event-log';
-import type { IdempotencyOptions } from './idempotency-options.interface';
+import { backoffDelay } from '../retry/backoff';
 import type { IdempotencyStore } from './idempotency-store.interface';
+import type { ResolvedIdempotencyOptions } from './resolve-idempotency-options';
 
-/** Idempotency options with every default filled in and checked. */
-export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyOptions, 'key'>> &
-  Pick<IdempotencyOptions, 'key'>;
-
-const DEFAULTS: Required<Omit<IdempotencyOptions, 'key'>> = {
-  ttlMs: 24 * 60 * 60 * 1000,
-  lockTtlMs: 60_000,
-  whenInProgress: 'wait',
-};
-const POLL_MIN_MS = 10;
-const POLL_MAX_MS = 1000;
-
-/** Merges module defaults and per-handler options; `where` names them in errors. */
-export function resolveIdempotencyOptions(
-  where: string,
-  ...layers: Array<IdempotencyOptions | undefined>
-): ResolvedIdempotencyOptions {
-  const options = Object.assign({}, DEFAULTS, ...layers) as ResolvedIdempotencyOptions;
-  for (const name of ['ttlMs', 'lockTtlMs'] as const) {
-    const value = options[name];
-    if (!(Number.isFinite(value) && value >= 1)) {
-      throw new RangeError(
-        `${where}: ${name} must be a number of milliseconds >= 1, got ${value}.`,
-      );
-    }
-  }
-  if (options.whenInProgress !== 'wait' && options.whenInProgress !== 'skip') {
-    throw new RangeError(`${where}: whenInProgress must be 'wait' or 'skip'.`);
-  }
-  return options;
-}
+// Waits for a lock held elsewhere grow from about 10 ms to at most 1 s.
+const WAIT_BASE_MS = 10;
+const WAIT_MAX_MS = 1000;
 
 /**
  * Claim → run → complete, or release on failure so that the retry runs. Keys are scoped by
- * handler, so two handlers of one event never shadow each other. Used both by handlers marked
- * `@Idempotent()` and by `IdempotencyInterceptor`.
+ * handler, so two handlers of one event never shadow each other. The one implementation: the
+ * dispatcher runs it as a step for handlers marked `@Idempotent()`, and `IdempotencyInterceptor`
+ * delegates to it.
  */
 export class IdempotentRunner {
   private readonly logger = new Logger('Idempotency');
@@ -76,15 +50,13 @@ export class IdempotentRunner {
     try {
       result = await work();
     } catch (error) {
-      await this.store
-        .release(key)
-        .catch((releaseError: unknown) =>
-          this.logger.error(
-            `Could not release idempotency key ${key}; a retry waits for its lock to expire`,
-            (releaseError as Error).stack,
-          ),
-        );
+      await this.release(key);
       throw error;
+    }
+    if (handling.skipped) {
+      // Acknowledged without applying it (a guard denied it): a later delivery must still run.
+      await this.release(key);
+      return result;
     }
     try {
       await this.store.complete(key, { ttlMs: options.ttlMs });
@@ -100,13 +72,24 @@ export class IdempotentRunner {
     return result;
   }
 
+  private release(key: string): Promise<void> {
+    return this.store
+      .release(key)
+      .catch((error: unknown) =>
+        this.logger.error(
+          `Could not release idempotency key ${key}; a retry waits for its lock to expire`,
+          (error as Error).stack,
+        ),
+      );
+  }
+
   /** True when this delivery owns the key; false when the work is already done. */
   private async acquire(
     key: string,
     options: ResolvedIdempotencyOptions,
     handling: HandlingContext,
   ): Promise<boolean> {
-    let pollMs = POLL_MIN_MS;
+    let waits = 0;
     // The holder's lock expires after lockTtlMs; a store that still says "in progress" well after
     // that is broken, and the delivery fails (to be retried) rather than waiting forever.
     const deadline = Date.now() + options.lockTtlMs * 2;
@@ -121,12 +104,13 @@ export class IdempotentRunner {
         );
       }
       // Another delivery holds the lock: it completes (we skip), fails and releases (we run), or
-      // dies and its lock expires (we run). Poll with growing gaps.
+      // dies and its lock expires (we run). Poll with growing, jittered gaps, so that deliveries
+      // waiting on one key do not all ask the store at once.
       this.logger.debug(
         `${handling.handler}: event ${handling.event.id} is in progress elsewhere; waiting`,
       );
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-      pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
+      const delayMs = backoffDelay(++waits, WAIT_BASE_MS, WAIT_MAX_MS);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }

@@ -3,6 +3,7 @@ import { EventEmitter2 } from 'eventemitter2';
 import { TransportStoppedError } from '../errors/transport-stopped.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { describeError } from '../errors/describe-error';
+import { settlesWithin } from '../lifecycle/settles-within';
 import { EventLogger } from '../observability/event-log';
 import type {
   DeadLetterReason,
@@ -138,13 +139,7 @@ export class InMemoryTransport implements Transport {
       this.beforeStart.length = 0;
     }
     this.state = 'stopping';
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), deadlineMs);
-    });
-    const result = await Promise.race([this.whenIdle().then(() => 'idle' as const), deadline]);
-    clearTimeout(timer);
-    if (result === 'deadline') {
+    if (!(await settlesWithin(this.whenIdle(), deadlineMs))) {
       this.logger.warn(
         `Drain deadline of ${deadlineMs} ms reached with ${this.inFlight} deliveries in flight ` +
           `(${this.retries.size} waiting to retry); waiting retries are dead-lettered.`,

@@ -1,0 +1,77 @@
+import type { HandlingContext } from '../context/event-context';
+import { describeError } from '../errors/describe-error';
+import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type { EventsMonitor } from '../monitor/events.monitor';
+import { EventLogger } from '../observability/event-log';
+import type { RetryPolicy } from '../retry/retry-policy';
+import type { DeliveryOutcome } from '../transport/transport.interface';
+
+const HANDLED: DeliveryOutcome = { status: 'handled' };
+const SKIPPED: DeliveryOutcome = { status: 'skipped' };
+
+/**
+ * Turns how one delivery ended into what the transport should do next, per the handler's retry
+ * policy, and leaves its trace: a log record for failures and denials, a notification on
+ * `EventsMonitor` for everything (built only while someone listens).
+ */
+export class OutcomeReporter {
+  private readonly logger: EventLogger;
+
+  constructor(
+    private readonly handler: string,
+    private readonly retry: RetryPolicy,
+    private readonly monitor: EventsMonitor,
+    logPayloads = false,
+  ) {
+    this.logger = new EventLogger('EventHandler', logPayloads);
+  }
+
+  /** The handler returned, or was skipped (see `context.skipped`); `started` is a performance.now(). */
+  succeeded(context: HandlingContext, started: number): DeliveryOutcome {
+    const { monitor, handler } = this;
+    const { event, attempt, skipped } = context;
+    if (skipped) {
+      if (skipped === 'guard') {
+        const denied = `${handler} skipped event ${event.id} (${event.type}): a guard denied it`;
+        this.logger.debug(denied, event, { handler, attempt, reason: skipped });
+      }
+      if (monitor.observed) monitor.notify({ kind: 'skipped', event, handler, reason: skipped });
+      return SKIPPED;
+    }
+    if (monitor.observed) {
+      const durationMs = performance.now() - started;
+      monitor.notify({ kind: 'handled', event, handler, attempt, durationMs });
+    }
+    return HANDLED;
+  }
+
+  failed(event: EventEnvelope, attempt: number, error: unknown): DeliveryOutcome {
+    const { monitor, handler } = this;
+    const decision = this.retry.decide(error, attempt);
+    const what = `${handler} failed on event ${event.id} (${event.type}) at attempt ${attempt}: ${describeError(error)}`;
+    if (decision.retry) {
+      const { delayMs } = decision;
+      this.logger.warn(`${what}; retrying in ${delayMs} ms`, event, {
+        handler,
+        attempt,
+        delayMs,
+        error,
+      });
+      if (monitor.observed) {
+        monitor.notify({ kind: 'retrying', event, handler, attempt, delayMs, error });
+      }
+      return { status: 'retry', delayMs, error };
+    }
+    const { reason } = decision;
+    this.logger.error(`${what}; dead-lettered (${reason})`, event, {
+      handler,
+      attempt,
+      reason,
+      error,
+    });
+    if (monitor.observed) {
+      monitor.notify({ kind: 'dead-lettered', event, handler, reason, error, attempts: attempt });
+    }
+    return { status: 'dead-letter', reason, error, attempts: attempt };
+  }
+}

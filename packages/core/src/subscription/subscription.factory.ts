@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ExternalContextCreator, ModuleRef } from '@nestjs/core';
+import { compilePattern } from '@nestjs-events/event-patterns';
+import type { EventHandlerMetadata } from '../decorators/event-handler.decorator';
+import type { FoundHandler } from '../discovery/event-handler.explorer';
+import { EventDispatcher } from '../dispatch/event.dispatcher';
+import { HandlerInvokerFactory, type HandlerInvoker } from '../dispatch/handler-invoker.factory';
+import { OutcomeReporter } from '../dispatch/outcome.reporter';
+import { EventsConfigurationError } from '../errors/events-configuration.error';
+import { IDEMPOTENCY_STORE } from '../events.constants';
+import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
+import type { IdempotencyOptions } from '../idempotency/idempotency-options.interface';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.interface';
+import { IdempotentRunner } from '../idempotency/idempotent.runner';
+import { resolveIdempotencyOptions } from '../idempotency/resolve-idempotency-options';
+import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
+import { EventsMonitor } from '../monitor/events.monitor';
+import { RetryPolicy } from '../retry/retry-policy';
+import { TransportRegistry } from '../transport/transport.registry';
+import { brokerPattern } from './broker-pattern';
+import { configured, resolveSelectors } from './event-selectors';
+
+/** A subscription with the transport it consumes from. */
+export interface BuiltSubscription {
+  readonly transport: string;
+  readonly subscription: EventDispatcher;
+}
+
+/**
+ * Builds the subscriptions of a found handler, one per `@EventHandler` entry, from their options:
+ * selectors and definitions, content pattern, retry policy, idempotency and transport. Everything
+ * is resolved and checked here, at bootstrap, so that a handler that cannot work fails the start
+ * with a message that names it.
+ */
+@Injectable()
+export class SubscriptionFactory {
+  private readonly invokers: HandlerInvokerFactory;
+  private readonly idempotency: IdempotentRunner;
+
+  constructor(
+    contextCreator: ExternalContextCreator,
+    moduleRef: ModuleRef,
+    private readonly transports: TransportRegistry,
+    private readonly monitor: EventsMonitor,
+    @Inject(EVENTS_MODULE_OPTIONS) private readonly options: EventsModuleOptions,
+    @Inject(IDEMPOTENCY_STORE) store: IdempotencyStore,
+  ) {
+    this.invokers = new HandlerInvokerFactory(contextCreator, moduleRef);
+    this.idempotency = new IdempotentRunner(store);
+  }
+
+  create(found: FoundHandler): BuiltSubscription[] {
+    const invoke = this.invokers.create(found);
+    const { entries, name } = found;
+    return entries.map((entry, index) =>
+      this.build(entries.length > 1 ? `${name}#${index + 1}` : name, entry, found, invoke),
+    );
+  }
+
+  private build(
+    handler: string,
+    { events, options }: EventHandlerMetadata,
+    found: FoundHandler,
+    invoke: HandlerInvoker,
+  ): BuiltSubscription {
+    const idempotency = found.idempotent && {
+      runner: this.idempotency,
+      options: this.idempotencyOptions(handler, found.idempotent),
+    };
+    const where = `@EventHandler on ${handler}`;
+    const { eventTypes, matchers, definitions } = resolveSelectors(where, events);
+    const { pattern } = options;
+    const filter = pattern && configured(where, () => compilePattern(pattern));
+    const retry = configured(
+      where,
+      () => new RetryPolicy(RetryPolicy.merge(this.options.retry, options.retry)),
+    );
+    const transport = options.transport ?? this.transports.default.name;
+    this.transports.get(transport, where);
+    const subscription = new EventDispatcher({
+      handler,
+      eventTypes,
+      matchers,
+      definitions,
+      queue: options.queue,
+      filter,
+      pattern: pattern && brokerPattern(pattern, definitions),
+      idempotency,
+      invoke,
+      outcome: new OutcomeReporter(handler, retry, this.monitor, this.options.logPayloads),
+    });
+    return { transport, subscription };
+  }
+
+  /** The module's defaults under the handler's own `@Idempotent()` options, checked. */
+  private idempotencyOptions(handler: string, own: IdempotencyOptions) {
+    try {
+      return resolveIdempotencyOptions(`@Idempotent on ${handler}`, this.options.idempotency, own);
+    } catch (error) {
+      throw new EventsConfigurationError((error as Error).message);
+    }
+  }
+}
