@@ -1,12 +1,7 @@
-export {
-  compilePattern,
-  matchesPattern,
-  validatePattern,
-  type EventMatcher,
-} from './event-pattern.matcher';
-export type { EventPattern, EventPatternValue } from './event-pattern.interface';
-export { EventPatternIndex } from './event-pattern.index';
-export { InvalidEventPatternError } from './invalid-event-pattern.error';
+export { compilePattern, type EventMatcher } from './compile/event-pattern.compiler';
+export { InvalidEventPatternError } from './errors/invalid-event-pattern.error';
+export { EventPatternIndex } from './index/event-pattern.index';
+export type { EventPattern, EventPatternValue } from './interfaces/event-pattern.interface';
 export {
   MAX_EVENT_ARRAY_ELEMENTS,
   MAX_EVENT_DEPTH,
@@ -15,4 +10,6 @@ export {
   MAX_PATTERN_DEPTH,
   MAX_PATTERN_FIELDS,
   MAX_PATTERN_TOTAL_FIELDS,
-} from './event-pattern.limits';
+} from './limits/event-pattern.limits';
+export { matchesPattern } from './match/event-pattern.matcher';
+export { validatePattern } from './parse/event-pattern.validator';

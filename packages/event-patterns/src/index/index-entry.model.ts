@@ -1,0 +1,30 @@
+import type { CompiledBranch } from '../interfaces/compiled-branch.interface';
+import type { PatternBranch } from '../interfaces/pattern-condition.interface';
+
+/** One pattern of an `EventPatternIndex`, with what each `match()` needs of it. */
+export interface Entry<T> {
+  readonly id: T;
+  /** Order of addition, which `match()` answers in. */
+  readonly seq: number;
+  readonly branches: readonly PatternBranch[];
+  readonly compiled: readonly CompiledBranch[];
+  /** Per alternative: what reaching the last state of its steps proves. */
+  readonly filing: readonly Filing[];
+  /** The slots of all its paths. */
+  readonly slots: readonly number[];
+  /** Per alternative, the last `match()` that reached its last state. */
+  readonly reached: number[];
+  removed: boolean;
+  /** The last `match()` that made it a candidate. */
+  seen: number;
+}
+
+export interface Filing {
+  /**
+   * By field index: whether reaching the last state proves that the field holds, so that it need
+   * not be tested again outside arrays. Undefined for an alternative that is not filed.
+   */
+  readonly passing: readonly boolean[] | undefined;
+  /** Whether the steps prove every field. */
+  readonly complete: boolean;
+}

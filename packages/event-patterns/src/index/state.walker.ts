@@ -1,0 +1,47 @@
+import type { EventLeaves } from '../interfaces/event-leaves.interface';
+import type { Entry } from './index-entry.model';
+import type { State } from './index-state.model';
+import { hashBits } from './value.hasher';
+
+/**
+ * Takes every step the event's values allow from `root`, marking the alternatives whose last
+ * state is reached and adding their entries, once each, to `candidates`. `stamp` identifies this
+ * `match()`, so that nothing is reset between events.
+ */
+export function walkStates<T>(
+  root: State<T>,
+  leaves: EventLeaves,
+  stamp: number,
+  candidates: Entry<T>[],
+): void {
+  const pending: State<T>[] = [root];
+  const reach = (state: State<T>) => {
+    if (state.seen === stamp) return;
+    state.seen = stamp;
+    pending.push(state);
+  };
+  // By slot: the hash bits of the event's values there, computed when first needed.
+  const bits = new Array<number>(leaves.bySlot.length).fill(0);
+  for (let state = pending.pop(); state; state = pending.pop()) {
+    if (state.ends) {
+      for (const { entry, branch } of state.ends) {
+        entry.reached[branch] = stamp;
+        if (entry.seen === stamp) continue;
+        entry.seen = stamp;
+        candidates.push(entry);
+      }
+    }
+    const { steps, keys } = state;
+    if (!steps) continue;
+    for (let i = 0; i < steps.length; i++) {
+      const slot = keys![2 * i];
+      const values = leaves.bySlot[slot];
+      if (!values) continue;
+      // Reading the table only when a value may be in it: with many patterns, states and
+      // tables are rarely in the processor's caches, and most tables hold none of the values.
+      const mask = keys![2 * i + 1];
+      if (mask !== -1 && (mask & (bits[slot] ||= hashBits(values))) === 0) continue;
+      steps[i].probe(values, reach, stamp);
+    }
+  }
+}

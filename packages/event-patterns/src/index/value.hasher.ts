@@ -1,0 +1,27 @@
+import type { EventLeaf } from '../interfaces/event-leaves.interface';
+import type { JsonScalar } from '../interfaces/pattern-condition.interface';
+
+/**
+ * One of 31 bits for a value, from a hash that agrees with `===` on JSON scalars: a filter that
+ * says when a value cannot be among a table's keys. Never the sign bit, so that -1 stays apart.
+ */
+export function hashBit(value: JsonScalar): number {
+  let hash: number;
+  if (typeof value === 'string') {
+    hash = 0x811c9dc5;
+    for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 16777619);
+  } else if (typeof value === 'number') {
+    // Integers hash as themselves, -0 as 0; others only need equal values to hash alike.
+    hash = Number.isInteger(value) ? value | 0 : Math.floor(value * 1e6) | 0;
+  } else {
+    hash = value === null ? 1 : value ? 2 : 3;
+  }
+  return 1 << ((hash >>> 0) % 31);
+}
+
+/** The bits of all the values; never 0, so that 0 can stand for "not computed yet". */
+export function hashBits(leaves: readonly EventLeaf[]): number {
+  let bits = 0;
+  for (const { value } of leaves) bits |= hashBit(value);
+  return bits;
+}
