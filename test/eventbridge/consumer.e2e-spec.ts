@@ -11,7 +11,7 @@ import {
   toPutEventsEntry,
   type EventBridgeTransportOptions,
 } from '@nestjs-events/eventbridge';
-import { DEAD_LETTER_ATTRIBUTES } from '@nestjs-events/sns-sqs';
+import { DEAD_LETTER_ATTRIBUTES } from '@nestjs-events/sqs';
 import { awsTestConfig, uniqueName } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingArchived, ThingHappened, ThingNoted } from '../fixtures/events';

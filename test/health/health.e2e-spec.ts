@@ -3,7 +3,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { Controller, Get, Injectable } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { EventBus, EventHandler, type EventOf } from '@nestjs-events/core';
-import { SnsSqsTransport } from '@nestjs-events/sns-sqs';
+import { SnsSqsTransport } from '@nestjs-events/sns';
 import { EventsHealthIndicator, EventsHealthModule } from '@nestjs-events/terminus';
 import request from 'supertest';
 import { startFauxqs, type RunningServer } from '../../libs/emulators/src';

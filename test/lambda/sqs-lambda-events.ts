@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { EventEnvelope } from '@nestjs-events/core';
-import type { SqsEvent, SqsEventRecord } from '@nestjs-events/sns-sqs';
+import type { SqsEvent, SqsEventRecord } from '@nestjs-events/sqs';
 import { createHash, randomUUID } from 'node:crypto';
 
 // Builders of SQS events as Lambda delivers them, field for field (see "Using Lambda with Amazon

@@ -15,13 +15,13 @@ import {
   NonRetryableError,
   type EventOf,
 } from '@nestjs-events/core';
+import { EventBridgeTransport } from '@nestjs-events/eventbridge';
+import { SnsSqsTransport, type SnsSqsTransportOptions } from '@nestjs-events/sns';
 import {
   createSqsLambdaHandler,
   DEAD_LETTER_ATTRIBUTES,
-  SnsSqsTransport,
-  type SnsSqsTransportOptions,
   type SqsLambdaHandler,
-} from '@nestjs-events/sns-sqs';
+} from '@nestjs-events/sqs';
 import { awsTestConfig, uniqueName } from '../fixtures/aws';
 import { ThingArchived, ThingHappened, ThingNoted } from '../fixtures/events';
 import { QueueInspector } from '../fixtures/sqs-queue';
@@ -87,23 +87,29 @@ class BootCounter {
   }
 }
 
+type TransportKind = 'sns' | 'eventbridge';
+
 function appModule(
   transport: Partial<SnsSqsTransportOptions> = {},
   providers: unknown[] = [Things, FifoThings, BootCounter],
+  kind: TransportKind = 'sns',
 ) {
+  const options = {
+    // No SQS call is made unless a test sends dead letters; the emulator answers if so.
+    ...awsTestConfig('fauxqs'),
+    consume: 'lambda' as const,
+    queues: [{ name: QUEUE }, { name: FIFO_QUEUE }],
+    ...transport,
+  };
   @Module({
     imports: [
       EventsModule.forRoot({
         source: 'lambda-test',
         retry: { baseDelayMs: 1, maxDelayMs: 5 },
         transports: [
-          new SnsSqsTransport({
-            // No SQS call is made unless a test sends dead letters; the emulator answers if so.
-            ...awsTestConfig('fauxqs'),
-            consume: 'lambda',
-            queues: [{ name: QUEUE }, { name: FIFO_QUEUE }],
-            ...transport,
-          }),
+          kind === 'sns'
+            ? new SnsSqsTransport(options)
+            : new EventBridgeTransport({ ...options, eventBusName: 'lambda-bus' }),
         ],
       }),
     ],
@@ -131,8 +137,9 @@ describe('createSqsLambdaHandler', () => {
     transport: Partial<SnsSqsTransportOptions> = {},
     options: Parameters<typeof createSqsLambdaHandler>[1] = {},
     providers?: unknown[],
+    kind?: TransportKind,
   ): SqsLambdaHandler {
-    handler = createSqsLambdaHandler(appModule(transport, providers), {
+    handler = createSqsLambdaHandler(appModule(transport, providers, kind), {
       deadLetters: 'redrive',
       application: { logger: false },
       ...options,
@@ -140,8 +147,10 @@ describe('createSqsLambdaHandler', () => {
     return handler;
   }
 
+  // The EventBridge transport reads all three formats; the SNS transport reads SNS and raw ones
+  // (an EventBridge event on its queue is not an event to it, see the next test).
   it('runs SNS, raw and EventBridge bodies through the handlers and reports exactly the records that failed', async () => {
-    const handle = lambda();
+    const handle = lambda({}, {}, undefined, 'eventbridge');
     const raw = ThingHappened.create({ name: 'raw', size: 2 }, { source: 'raw' });
     const unknownType = { ...raw, id: 'unknown-type', type: 'thing.unknown' };
     const records = {
@@ -176,6 +185,28 @@ describe('createSqsLambdaHandler', () => {
     const app = await handle.ready();
     expect(app.get(Things).seen.sort()).toEqual(['bridge', 'fail', 'raw', 'sns']);
     expect(app.get(FifoThings).seen).toEqual([]);
+  });
+
+  it('runs SNS and raw bodies on the SNS transport, where an EventBridge body is not an event', async () => {
+    const handle = lambda();
+    const raw = ThingHappened.create({ name: 'raw', size: 2 }, { source: 'raw' });
+    const records = {
+      sns: sqsRecord(
+        QUEUE,
+        snsNotificationBody(ThingHappened.create({ name: 'sns', size: 1 }), 't'),
+      ),
+      raw: sqsRecord(QUEUE, JSON.stringify(raw), { attributes: eventAttributes(raw) }),
+      eventBridge: sqsRecord(
+        QUEUE,
+        eventBridgeBody(ThingHappened.create({ name: 'bridge', size: 3 }, { source: 'eb' })),
+      ),
+    };
+
+    const response = await handle(sqsEvent(...Object.values(records)));
+
+    expect(failuresOf(response)).toEqual([records.eventBridge.messageId]);
+    const app = await handle.ready();
+    expect(app.get(Things).seen.sort()).toEqual(['raw', 'sns']);
   });
 
   it('runs a FIFO group in order and reports the rest of it unrun after a failure, other groups unaffected', async () => {

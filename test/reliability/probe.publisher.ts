@@ -8,7 +8,7 @@ import {
   type Transport,
 } from '@nestjs-events/core';
 import { EventBridgeTransport } from '@nestjs-events/eventbridge';
-import { PublishError, SnsSqsTransport } from '@nestjs-events/sns-sqs';
+import { PublishError, SnsSqsTransport } from '@nestjs-events/sns';
 import { ProbeEvent } from '../../apps/reliability-worker/src/probe.events';
 
 export interface PublisherOptions {

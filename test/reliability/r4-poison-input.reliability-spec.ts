@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_ATTRIBUTES } from '@nestjs-events/sns-sqs';
+import { DEAD_LETTER_ATTRIBUTES } from '@nestjs-events/sqs';
 import { ProbeEvent } from '../../apps/reliability-worker/src/probe.events';
 import { until } from '../fixtures/until';
 import { Scenario, withScenario } from './scenario.harness';

@@ -13,7 +13,7 @@ import {
   type EventOf,
   type EventPattern,
 } from '@nestjs-events/core';
-import { SnsSqsTransport, type SnsSqsTransportOptions } from '@nestjs-events/sns-sqs';
+import { SnsSqsTransport, type SnsSqsTransportOptions } from '@nestjs-events/sns';
 import { z } from 'zod';
 import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { Injectable } from '@nestjs/common';
 import { EventBus, EventHandler } from '@nestjs-events/core';
-import { PublishError, SnsSqsTransport } from '@nestjs-events/sns-sqs';
+import { PublishError, SnsSqsTransport } from '@nestjs-events/sns';
 import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingHappened } from '../fixtures/events';

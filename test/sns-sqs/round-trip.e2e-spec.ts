@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventBus, EventHandler, type EventOf } from '@nestjs-events/core';
-import { SnsSqsTransport } from '@nestjs-events/sns-sqs';
+import { SnsSqsTransport } from '@nestjs-events/sns';
 import { ThingHappened, ThingHappenedV1 } from '../fixtures/events';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';

@@ -1,5 +1,4 @@
 import type { ReceiveMessageCommandOutput, SQSClient } from '@aws-sdk/client-sqs';
-import { decodeMessage } from '@nestjs-events/sns-sqs';
 import type { RunLedger } from './run.ledger';
 
 /**
@@ -18,7 +17,8 @@ export function recordReceivedMessages(client: SQSClient, ledger: RunLedger): vo
         const ids: string[] = [];
         for (const message of output.Messages ?? []) {
           try {
-            ids.push(decodeMessage(message.Body).event.id);
+            const id = eventIdOf(message.Body);
+            if (id !== undefined) ids.push(id);
           } catch {
             // Poison: counted through the dead-letter queue instead.
           }
@@ -30,4 +30,14 @@ export function recordReceivedMessages(client: SQSClient, ledger: RunLedger): vo
     },
     { step: 'initialize', name: 'recordReceivedMessages' },
   );
+}
+
+/** The event id in a body as the transports deliver it: raw, in an SNS notification, or in an EventBridge event. */
+function eventIdOf(body: string | undefined): string | undefined {
+  let value = JSON.parse(body ?? '') as Record<string, unknown>;
+  if (value.Type === 'Notification' && typeof value.Message === 'string') {
+    value = JSON.parse(value.Message) as Record<string, unknown>;
+  }
+  const envelope = (value['detail-type'] !== undefined ? value.detail : value) as { id?: unknown };
+  return typeof envelope?.id === 'string' ? envelope.id : undefined;
 }

@@ -3,7 +3,7 @@ import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/
 import { EventsModule, type Transport } from '@nestjs-events/core';
 import { EventBridgeTransport } from '@nestjs-events/eventbridge';
 import { RedisIdempotencyStore } from '@nestjs-events/idempotency-redis';
-import { SnsSqsTransport, type SqsQueueOptions } from '@nestjs-events/sns-sqs';
+import { SnsSqsTransport, type SqsQueueOptions } from '@nestjs-events/sns';
 import { CountingIdempotencyStore } from './counting-idempotency.store';
 import { ProbeHandler } from './probe.handler';
 import { recordReceivedMessages } from './received.recorder';

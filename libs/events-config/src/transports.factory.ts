@@ -1,7 +1,7 @@
 import type { ConfigService } from '@nestjs/config';
 import { EventsConfigurationError, InMemoryTransport, type Transport } from '@nestjs-events/core';
 import { EventBridgeTransport } from '@nestjs-events/eventbridge';
-import { SnsSqsTransport } from '@nestjs-events/sns-sqs';
+import { SnsSqsTransport } from '@nestjs-events/sns';
 
 /** What a service consumes, when it consumes anything. */
 export interface ConsumerSettings {

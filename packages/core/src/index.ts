@@ -16,7 +16,6 @@ export type {
 export { EventFactory } from './definition/event.factory';
 
 export { EventBus } from './bus/event-bus';
-export { assertEventEnvelope } from './bus/envelope.check';
 export {
   currentHandlingContext,
   runWithEventMetadata,
@@ -42,11 +41,6 @@ export {
 
 export { RetryPolicy, type RetryDecision, type RetryOptions } from './retry/retry-policy';
 
-export {
-  compileTypeMatcher,
-  typeSelectorValues,
-  type TypeSelectorValue,
-} from './selectors/event-type-matcher';
 // The pattern language lives in @nestjs-events/event-patterns; the names users call are here too.
 export {
   compilePattern,
@@ -63,14 +57,8 @@ export {
   type DeadLetter,
   type InMemoryTransportOptions,
 } from './transport/in-memory.transport';
-export type {
-  DeadLetterReason,
-  DeliveryInfo,
-  DeliveryOutcome,
-  EventSubscription,
-  Transport,
-  TransportHealth,
-} from './transport/transport.interface';
+// What transports are given and return is in the transport SPI, `@nestjs-events/core/transport`.
+export type { DeadLetterReason, Transport, TransportHealth } from './transport/transport.interface';
 
 export { EventsMonitor } from './monitor/events.monitor';
 export type { EventNotification } from './monitor/event-notification.interface';
@@ -89,4 +77,3 @@ export {
 } from './observability/event-log';
 
 export * from './errors';
-export { loadOptionalDependency, tryLoadOptionalDependency } from './utils/optional-dependency';

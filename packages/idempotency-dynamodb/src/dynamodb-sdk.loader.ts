@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- optional peers are required lazily, on purpose */
 import type * as DynamoDbSdk from '@aws-sdk/client-dynamodb';
-import { loadOptionalDependency } from '@nestjs-events/core';
+import { loadOptionalDependency } from '@nestjs-events/core/transport';
 
 export type DynamoDbSdkModule = typeof DynamoDbSdk;
 

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- optional peers are required lazily, on purpose */
 import type * as Ioredis from 'ioredis';
-import { loadOptionalDependency } from '@nestjs-events/core';
+import { loadOptionalDependency } from '@nestjs-events/core/transport';
 
 export type IoredisModule = typeof Ioredis;
 

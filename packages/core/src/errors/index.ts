@@ -4,3 +4,4 @@ export * from './events-configuration.error';
 export * from './invalid-event.error';
 export * from './non-retryable.error';
 export * from './transport-stopped.error';
+export * from './publish.error';

@@ -1,0 +1,45 @@
+/**
+ * The transport SPI: what a transport for `@nestjs-events/core` is given and what it may build
+ * on. Applications do not need it; transport packages import it as `@nestjs-events/core/transport`.
+ *
+ * - the seam: `Transport`, the `EventSubscription`s it is handed at bootstrap and the
+ *   `DeliveryOutcome` each delivery comes back with (the retry decision is core's);
+ * - publishing: batching by count and bytes, bounded calls in flight, retry of failed entries
+ *   only, outcome tracking for health, `PublishError` and `OversizeEventError`;
+ * - consuming: `assertEventEnvelope` for what arrives from outside, type selectors for broker
+ *   filters, one backoff formula, one drain-deadline race, `describeError`;
+ * - `loadOptionalDependency` for SDKs loaded lazily with an install hint.
+ */
+export type {
+  DeadLetterReason,
+  DeliveryInfo,
+  DeliveryOutcome,
+  EventSubscription,
+  Transport,
+  TransportHealth,
+} from './transport.interface';
+export { chunkBatches } from './publishing/batch.chunker';
+export { mapLimited, PUBLISH_CALLS_IN_FLIGHT } from './publishing/map-limited';
+export {
+  createPublishRetry,
+  DEFAULT_PUBLISH_RETRY,
+  sendWithRetry,
+  type BatchAttempt,
+} from './publishing/publish-retry';
+export {
+  TrackedPublisher,
+  type BatchLimits,
+  type FailedEntry,
+  type OutgoingEntry,
+} from './publishing/tracked.publisher';
+export { OversizeEventError, PublishError } from '../errors/publish.error';
+export { assertEventEnvelope } from '../bus/envelope.check';
+export {
+  compileTypeMatcher,
+  typeSelectorValues,
+  type TypeSelectorValue,
+} from '../selectors/event-type-matcher';
+export { backoffDelay } from '../retry/backoff';
+export { describeError } from '../errors/describe-error';
+export { settlesWithin } from '../lifecycle/settles-within';
+export { loadOptionalDependency, tryLoadOptionalDependency } from '../utils/optional-dependency';

@@ -1,0 +1,127 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import {
+  EventsConfigurationError,
+  type EventEnvelope,
+  type Transport,
+  type TransportHealth,
+} from '@nestjs-events/core';
+import { createPublishRetry, type EventSubscription } from '@nestjs-events/core/transport';
+import type { SqsBatchResponse, SqsEventRecord, SqsRecordsOptions } from '@nestjs-events/sqs';
+import {
+  clientConfig,
+  snsUnwrapper,
+  SqsConsumption,
+  type SqsLambdaConsumer,
+} from '@nestjs-events/sqs/transport';
+import { lookUpEventBus } from './bus/event-bus.lookup';
+import { eventBridgeUnwrapper } from './envelope/eventbridge.envelope';
+import type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
+import { EventBridgeProvisioner } from './provisioning/eventbridge.provisioner';
+import { EventBridgePublisher } from './publishing/eventbridge.publisher';
+
+/**
+ * Publishes to an EventBridge bus with PutEvents and consumes from SQS queues that rules on the
+ * bus feed. Handlers are grouped by queue (`queue` option, or the first queue); each queue gets
+ * its own long-poll consumer once the application has started, or, with `consume: 'lambda'`, its
+ * messages come from Lambda through `createSqsLambdaHandler`.
+ */
+export class EventBridgeTransport implements Transport, SqsLambdaConsumer {
+  readonly name: string;
+  private readonly logger = new Logger(EventBridgeTransport.name);
+  private readonly eventsClient: EventBridgeClient;
+  private readonly sqsClient: SQSClient;
+  private readonly eventBusName: string;
+  private readonly publisher: EventBridgePublisher;
+  private readonly consumption: SqsConsumption;
+
+  constructor(private readonly options: EventBridgeTransportOptions) {
+    this.name = options.name ?? 'eventbridge';
+    if (!options.eventBusName) {
+      throw new EventsConfigurationError(
+        `Transport "${this.name}": set eventBusName, the event bus to publish to ('default' for ` +
+          "the account's default bus).",
+      );
+    }
+    this.eventBusName = options.eventBusName;
+    const config = clientConfig(options);
+    this.eventsClient = options.eventBridgeClient ?? new EventBridgeClient(config);
+    this.sqsClient = options.sqsClient ?? new SQSClient(config);
+    this.publisher = new EventBridgePublisher(
+      this.eventsClient,
+      this.eventBusName,
+      createPublishRetry(options.publishRetry),
+    );
+    this.consumption = new SqsConsumption({
+      transport: this.name,
+      client: this.sqsClient,
+      queues: options.queues,
+      consumer: options.consumer,
+      consume: options.consume,
+      unwrappers: [eventBridgeUnwrapper, snsUnwrapper],
+    });
+  }
+
+  get consume(): 'poll' | 'lambda' {
+    return this.consumption.consume;
+  }
+
+  publish(events: readonly EventEnvelope[]): Promise<void> {
+    return this.publisher.publish(events);
+  }
+
+  subscribe(subscription: EventSubscription): void {
+    this.consumption.subscribe(subscription);
+  }
+
+  async start(): Promise<void> {
+    if (this.options.provision) await this.provision();
+    else if (this.consume === 'poll') await this.checkEventBus();
+    await this.consumption.start();
+  }
+
+  async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
+    await this.consumption.stop(deadlineMs);
+    if (!this.options.eventBridgeClient) this.eventsClient.destroy();
+    if (!this.options.sqsClient) this.sqsClient.destroy();
+  }
+
+  handleLambdaRecords(
+    records: readonly SqsEventRecord[],
+    options?: SqsRecordsOptions,
+  ): Promise<SqsBatchResponse> {
+    return this.consumption.handleLambdaRecords(records, options);
+  }
+
+  health(): TransportHealth {
+    return this.consumption.health(this.publisher, { eventBus: this.eventBusName });
+  }
+
+  private async checkEventBus(): Promise<void> {
+    const state = await lookUpEventBus(this.eventsClient, this.eventBusName);
+    if (state === 'missing') {
+      throw new EventsConfigurationError(
+        `EventBridge event bus "${this.eventBusName}" does not exist. Create it, or set ` +
+          `provision: true on transport "${this.name}" for local development.`,
+      );
+    }
+    if (state === 'unknown') {
+      this.logger.warn(
+        `Not allowed to describe event bus "${this.eventBusName}" (events:DescribeEventBus); ` +
+          'starting without checking that it exists.',
+      );
+    }
+  }
+
+  private async provision(): Promise<void> {
+    const provisioner = new EventBridgeProvisioner(this.eventsClient, this.eventBusName);
+    await provisioner.provisionEventBus();
+    const queues = await this.consumption.provision();
+    for (const queue of queues) {
+      const ruleArn = await provisioner.provisionRule(queue);
+      await this.consumption.setQueuePolicy(queue.url, provisioner.queuePolicy(queue, ruleArn));
+    }
+    this.logger.log(`Provisioned bus "${this.eventBusName}" and ${queues.length} queue(s)`);
+  }
+}

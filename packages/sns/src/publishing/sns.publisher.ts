@@ -1,0 +1,118 @@
+import * as Sns from '@aws-sdk/client-sns';
+import type { EventEnvelope, RetryPolicy } from '@nestjs-events/core';
+import {
+  OversizeEventError,
+  TrackedPublisher,
+  type BatchAttempt,
+} from '@nestjs-events/core/transport';
+import {
+  eventAttributes,
+  MAX_MESSAGE_BYTES,
+  messageSize,
+  type StringAttribute,
+} from '@nestjs-events/sqs/transport';
+import type { TopicResolver } from './topic.resolver';
+
+interface Outgoing {
+  readonly event: EventEnvelope;
+  readonly body: string;
+  readonly attributes: Record<string, StringAttribute>;
+  readonly size: number;
+}
+
+const LIMITS = { maxEntries: 10, maxBytes: MAX_MESSAGE_BYTES };
+
+/**
+ * Publishes envelopes to SNS: checks every size before sending anything, groups by topic, sends
+ * `PublishBatch` calls of at most 10 entries and 256 KiB (one after another on a FIFO topic,
+ * where a later batch must not overtake an earlier one), and retries only the entries SNS reports
+ * as failed. What still fails is raised as a `PublishError` that lists the event ids.
+ */
+export class SnsPublisher extends TrackedPublisher {
+  constructor(
+    private readonly client: Sns.SNSClient,
+    private readonly topics: TopicResolver,
+    private readonly fifo: boolean,
+    retry: RetryPolicy,
+  ) {
+    super(retry);
+  }
+
+  async publish(events: readonly EventEnvelope[]): Promise<void> {
+    const outgoing = events.map((event) => this.encode(event));
+    const byTopic = new Map<string, Outgoing[]>();
+    for (const message of outgoing) {
+      let arn: string;
+      try {
+        arn = await this.topics.arnFor(message.event.type);
+      } catch (error) {
+        this.fail(
+          events.map((e) => e.id),
+          (error as Error).message,
+          error,
+        );
+      }
+      const group = byTopic.get(arn);
+      if (group) group.push(message);
+      else byTopic.set(arn, [message]);
+    }
+    const failures = await Promise.all(
+      [...byTopic].map(([arn, messages]) =>
+        this.sendBatches(messages, LIMITS, (batch) => this.send(arn, batch), this.fifo),
+      ),
+    );
+    this.settle(failures.flat());
+  }
+
+  private encode(event: EventEnvelope): Outgoing {
+    const body = JSON.stringify(event);
+    const attributes = eventAttributes(event);
+    const size = messageSize(body, attributes);
+    if (size > MAX_MESSAGE_BYTES)
+      throw new OversizeEventError(event.id, event.type, size, MAX_MESSAGE_BYTES);
+    return { event, body, attributes, size };
+  }
+
+  private fifoFields(event: EventEnvelope) {
+    return this.fifo
+      ? { MessageGroupId: event.aggregateId ?? event.type, MessageDeduplicationId: event.id }
+      : {};
+  }
+
+  private async send(
+    topicArn: string,
+    batch: readonly Outgoing[],
+  ): Promise<BatchAttempt<Outgoing>> {
+    if (batch.length === 1) {
+      const [message] = batch;
+      await this.client.send(
+        new Sns.PublishCommand({
+          TopicArn: topicArn,
+          Message: message.body,
+          MessageAttributes: message.attributes,
+          ...this.fifoFields(message.event),
+        }),
+      );
+      return { failed: [] };
+    }
+    const result = await this.client.send(
+      new Sns.PublishBatchCommand({
+        TopicArn: topicArn,
+        PublishBatchRequestEntries: batch.map((message, index) => ({
+          Id: String(index),
+          Message: message.body,
+          MessageAttributes: message.attributes,
+          ...this.fifoFields(message.event),
+        })),
+      }),
+    );
+    return {
+      failed: (result.Failed ?? []).map((failure) => ({
+        entry: batch[Number(failure.Id)],
+        // SenderFault: the entry itself is wrong; sending it again cannot help.
+        retryable: !failure.SenderFault,
+        reason: `${failure.Code ?? 'Failed'}: ${failure.Message ?? 'no message'}`,
+      })),
+    };
+  }
+}

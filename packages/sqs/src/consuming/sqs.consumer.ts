@@ -1,0 +1,308 @@
+import * as Sqs from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import {
+  backoffDelay,
+  describeError,
+  settlesWithin,
+  type EventSubscription,
+} from '@nestjs-events/core/transport';
+import type { DecoderOptions } from '../codec/message.decoder';
+import { DeadLetterSender } from './dead-letter.sender';
+import { DeleteBatcher } from './delete.batcher';
+import { MessageProcessor, type DeadLetterNote } from './message.processor';
+import type { SqsConsumerOptions } from './sqs-consumer-options.interface';
+
+export interface SqsConsumerConfig {
+  readonly client: Sqs.SQSClient;
+  readonly queueName: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly subscriptions: readonly EventSubscription[];
+  readonly options: Required<SqsConsumerOptions>;
+  readonly decoder: DecoderOptions;
+}
+
+/** What the health check reads. */
+export interface SqsConsumerStatus {
+  readonly queue: string;
+  readonly running: boolean;
+  readonly inFlight: number;
+  readonly lastReceiveAt?: Date;
+  readonly lastError?: { readonly at: Date; readonly message: string };
+  readonly consecutiveFailures: number;
+}
+
+/** First ceiling of the back-off after failed receives: 200 ms, doubling up to maxPollBackoffMs. */
+const POLL_BACKOFF_BASE_MS = 100;
+
+/** How processing a message ended: finished with (deleted or dead-lettered), or to be retried. */
+type Settled = 'done' | 'retry';
+
+/**
+ * Consumes one SQS queue: long-polls while fewer than `concurrency` messages are in flight, runs
+ * every handler of the queue that takes the event, extends visibility while they run, then deletes
+ * (batched), schedules a retry with ChangeMessageVisibility, or dead-letters with the reason.
+ * A failing handler or a broker error never ends the loop; broker errors back off.
+ */
+export class SqsConsumer {
+  private readonly logger: Logger;
+  private readonly deletes: DeleteBatcher;
+  private readonly processor: MessageProcessor;
+  private readonly deadLetters: DeadLetterSender;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private polls = new AbortController();
+  private readonly slotWaiters = new Set<() => void>();
+  private reserved = 0;
+  private lastReceiveAt: Date | undefined;
+  private lastError: { at: Date; message: string } | undefined;
+  private consecutiveFailures = 0;
+
+  constructor(private readonly config: SqsConsumerConfig) {
+    this.logger = new Logger(`SqsConsumer(${config.queueName})`);
+    this.deletes = new DeleteBatcher(
+      config.client,
+      config.queueUrl,
+      config.options.deleteBatchDelayMs,
+      this.logger,
+    );
+    this.processor = new MessageProcessor(config.queueName, config.subscriptions, config.decoder);
+    const deadLetterQueueUrl = Promise.resolve(config.deadLetterQueueUrl);
+    this.deadLetters = new DeadLetterSender(
+      config.client,
+      config.queueName,
+      () => deadLetterQueueUrl,
+      this.logger,
+    );
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.polls = new AbortController();
+    // Enough receives in flight to fill every slot: one poller per batch of the concurrency.
+    const pollers = Math.ceil(this.config.options.concurrency / this.config.options.batchSize);
+    this.loops = Array.from({ length: pollers }, () => this.run());
+  }
+
+  /**
+   * Stops polling, waits for in-flight messages up to `deadlineMs`, and flushes deletes. A message
+   * still running at the deadline is not deleted: SQS delivers it again after its visibility timeout.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.polls.abort();
+    this.wakeSlotWaiters();
+    if (!(await settlesWithin(Promise.all([...this.inFlight]), deadlineMs))) {
+      this.logger.warn(
+        `Drain deadline of ${deadlineMs} ms reached with ${this.inFlight.size} message(s) in flight; ` +
+          'they return to the queue when their visibility timeout ends',
+      );
+    }
+    await this.deletes.flush();
+    await Promise.all(this.loops);
+  }
+
+  status(): SqsConsumerStatus {
+    return {
+      queue: this.config.queueName,
+      running: this.running,
+      inFlight: this.inFlight.size,
+      lastReceiveAt: this.lastReceiveAt,
+      lastError: this.lastError,
+      consecutiveFailures: this.consecutiveFailures,
+    };
+  }
+
+  /**
+   * One poller: receives as many messages as there are free slots not already promised to another
+   * poller's receive (up to a batch), hands them over, and goes on; waits while every slot is taken.
+   */
+  private async run(): Promise<void> {
+    const { options } = this.config;
+    while (this.running) {
+      const free = options.concurrency - this.inFlight.size - this.reserved;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => this.slotWaiters.add(resolve));
+        continue;
+      }
+      const max = Math.min(options.batchSize, free);
+      this.reserved += max;
+      let messages: Sqs.Message[];
+      try {
+        messages = await this.receive(max);
+      } catch (error) {
+        if (!this.running) break;
+        await this.backOff(error);
+        continue;
+      } finally {
+        this.reserved -= max;
+      }
+      this.dispatch(messages);
+    }
+  }
+
+  /**
+   * Starts processing a received batch. Messages of one FIFO group run one after another, and
+   * once one of them is to be retried the rest of its group waits for the retry too, so order
+   * within a group holds.
+   */
+  private dispatch(messages: Sqs.Message[]): void {
+    const groups = new Map<string, Promise<Settled>>();
+    for (const message of messages) {
+      const group = message.Attributes?.MessageGroupId;
+      if (group === undefined) {
+        this.track(this.process(message));
+        continue;
+      }
+      const previous = groups.get(group) ?? Promise.resolve<Settled>('done');
+      const next = previous.then((settled) =>
+        settled === 'retry'
+          ? this.retryLater(message, 0).then(() => 'retry' as const)
+          : this.process(message),
+      );
+      groups.set(group, next);
+      this.track(next);
+    }
+  }
+
+  private async receive(max: number): Promise<Sqs.Message[]> {
+    const { client, queueUrl, options } = this.config;
+    const output = await client.send(
+      new Sqs.ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: options.waitTimeSeconds,
+        VisibilityTimeout: options.visibilityTimeoutSeconds,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.polls.signal },
+    );
+    this.lastReceiveAt = new Date();
+    this.consecutiveFailures = 0;
+    return output.Messages ?? [];
+  }
+
+  private async backOff(error: unknown): Promise<void> {
+    this.consecutiveFailures++;
+    const message = describeError(error);
+    this.lastError = { at: new Date(), message };
+    const delay = backoffDelay(
+      this.consecutiveFailures + 1,
+      POLL_BACKOFF_BASE_MS,
+      this.config.options.maxPollBackoffMs,
+    );
+    // Log the first failure and then every tenth, so an outage is visible without flooding the log.
+    if (this.consecutiveFailures === 1 || this.consecutiveFailures % 10 === 0) {
+      this.logger.error(
+        `ReceiveMessage failed (${this.consecutiveFailures} in a row): ${message}; retrying in ${delay} ms`,
+      );
+    }
+    await this.sleep(delay);
+  }
+
+  /** Waits `ms`, or less if stop() is called. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.polls.signal;
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  private wakeSlotWaiters(): void {
+    const waiters = [...this.slotWaiters];
+    this.slotWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work
+      .catch((error: unknown) =>
+        this.logger.error('Unexpected failure while processing a message', (error as Error).stack),
+      )
+      .finally(() => {
+        this.inFlight.delete(tracked);
+        this.wakeSlotWaiters();
+      });
+    this.inFlight.add(tracked);
+  }
+
+  /** Runs the handlers of a message, then deletes it, schedules its retry or dead-letters it. */
+  private async process(message: Sqs.Message): Promise<Settled> {
+    const attempts = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+    const verdict = await this.processor.process(message.Body, attempts, {
+      handling: () => {
+        const heartbeat = this.keepVisible(message);
+        return () => clearInterval(heartbeat);
+      },
+    });
+    switch (verdict.action) {
+      case 'retry':
+        if (verdict.deadLetters.length) await this.deadLetters.send(message, verdict.deadLetters);
+        await this.retryLater(message, verdict.delayMs);
+        return 'retry';
+      case 'dead-letter':
+        await this.deadLetter(message, verdict.notes);
+        return 'done';
+      case 'delete':
+        this.deletes.add(message.MessageId!, message.ReceiptHandle!);
+        return 'done';
+    }
+  }
+
+  /** Extends the visibility of a message every half timeout while its handlers run. */
+  private keepVisible(message: Sqs.Message): NodeJS.Timeout {
+    const { client, queueUrl, options } = this.config;
+    const every = Math.max(1000, (options.visibilityTimeoutSeconds * 1000) / 2);
+    return setInterval(() => {
+      if (!this.running) return;
+      client
+        .send(
+          new Sqs.ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: options.visibilityTimeoutSeconds,
+          }),
+        )
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `Could not extend the visibility of message ${message.MessageId}: ${(error as Error).message}`,
+          ),
+        );
+    }, every);
+  }
+
+  private async retryLater(message: Sqs.Message, delayMs: number): Promise<void> {
+    const { client, queueUrl } = this.config;
+    try {
+      await client.send(
+        new Sqs.ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: Math.min(43_200, Math.ceil(delayMs / 1000)),
+        }),
+      );
+    } catch (error) {
+      // The message comes back anyway when its current visibility timeout ends.
+      this.logger.warn(
+        `Could not schedule the retry of message ${message.MessageId}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Sends the message to the dead-letter queue with the reasons, then deletes it. */
+  private async deadLetter(message: Sqs.Message, notes: readonly DeadLetterNote[]): Promise<void> {
+    if (await this.deadLetters.send(message, notes)) {
+      this.deletes.add(message.MessageId!, message.ReceiptHandle!);
+    }
+  }
+}

@@ -1,0 +1,237 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import { EventsConfigurationError, type TransportHealth } from '@nestjs-events/core';
+import type { EventSubscription } from '@nestjs-events/core/transport';
+import { DEFAULT_DECODER_OPTIONS, type DecoderOptions } from '../codec/message.decoder';
+import type { MessageUnwrapper } from '../codec/message-unwrapper.interface';
+import { sqsTransportHealth, type PublisherHealthInput } from '../health/transport-health';
+import { LambdaQueues } from '../lambda/lambda-queues';
+import type { SqsBatchResponse, SqsEventRecord } from '../lambda/sqs-event.interface';
+import type { SqsRecordsOptions } from '../lambda/sqs-lambda-handler-options.interface';
+import { resolveRecordsOptions, SqsRecordsRunner } from '../lambda/sqs-records.runner';
+import {
+  deadLetterQueueName,
+  DEFAULT_MAX_RECEIVE_COUNT,
+  SqsQueueProvisioner,
+} from '../provisioning/sqs-queue.provisioner';
+import type { SqsQueueOptions } from '../sqs-queue-options.interface';
+import { resolveDeadLetterQueueUrl, resolveQueueUrl } from './queue-urls';
+import { SqsConsumer, type SqsConsumerStatus } from './sqs.consumer';
+import {
+  checkConsumerOptions,
+  DEFAULT_CONSUMER_OPTIONS,
+  type SqsConsumerOptions,
+} from './sqs-consumer-options.interface';
+
+export type ResolvedQueueOptions = SqsQueueOptions & Required<SqsConsumerOptions>;
+
+/** A queue that has handlers, with the event types they select. */
+export interface ConsumedQueue {
+  readonly options: ResolvedQueueOptions;
+  readonly subscriptions: readonly EventSubscription[];
+  readonly eventTypes: readonly string[];
+}
+
+/** A consumed queue once provisioning created it (and its dead-letter queue). */
+export interface ProvisionedQueue extends ConsumedQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterQueue: string;
+}
+
+export interface SqsConsumptionConfig {
+  /** Name of the transport, for errors and logs. */
+  readonly transport: string;
+  readonly client: SQSClient;
+  readonly queues?: readonly SqsQueueOptions[];
+  /** Defaults for every queue's consumer. */
+  readonly consumer?: SqsConsumerOptions;
+  /** @default 'poll' */
+  readonly consume?: 'poll' | 'lambda';
+  /** FIFO queues (provisioning). @default false */
+  readonly fifo?: boolean;
+  /** Wire formats the queues' messages may arrive in; raw envelopes are always read. */
+  readonly unwrappers?: readonly MessageUnwrapper[];
+  /** Largest event accepted, in bytes. @default 262144 */
+  readonly maxEventBytes?: number;
+}
+
+/**
+ * How one transport consumes SQS: assigns handlers to queues, creates the queues when
+ * provisioning, then either runs one long-poll consumer per queue that has handlers, or (with
+ * `consume: 'lambda'`) runs the records Lambda hands over; stops with a drain deadline; reports
+ * health. Every transport that delivers into SQS (SQS itself, SNS, EventBridge) consumes through
+ * one of these.
+ */
+export class SqsConsumption {
+  readonly consume: 'poll' | 'lambda';
+  private readonly logger: Logger;
+  private readonly queues: readonly ResolvedQueueOptions[];
+  private readonly subscriptions = new Map<string, EventSubscription[]>();
+  private readonly decoder: DecoderOptions;
+  private consumers: SqsConsumer[] = [];
+  private lambda: SqsRecordsRunner | undefined;
+
+  constructor(private readonly config: SqsConsumptionConfig) {
+    const { transport } = config;
+    this.logger = new Logger(`SqsConsumption(${transport})`);
+    if (config.consume !== undefined && config.consume !== 'poll' && config.consume !== 'lambda') {
+      throw new EventsConfigurationError(
+        `Transport "${transport}": consume must be 'poll' or 'lambda' (got ${JSON.stringify(config.consume)}).`,
+      );
+    }
+    this.consume = config.consume ?? 'poll';
+    this.decoder = {
+      unwrappers: config.unwrappers ?? DEFAULT_DECODER_OPTIONS.unwrappers,
+      maxEventBytes: config.maxEventBytes ?? DEFAULT_DECODER_OPTIONS.maxEventBytes,
+    };
+    const names = new Set<string>();
+    this.queues = (config.queues ?? []).map((queue) => {
+      if (names.has(queue.name)) {
+        throw new EventsConfigurationError(
+          `Transport "${transport}": queue "${queue.name}" is listed twice.`,
+        );
+      }
+      names.add(queue.name);
+      const resolved = { ...DEFAULT_CONSUMER_OPTIONS, ...config.consumer, ...queue };
+      checkConsumerOptions(queue.name, resolved);
+      return resolved;
+    });
+  }
+
+  /** Assigns a handler to its queue (`queue` option, or the first queue). */
+  subscribe(subscription: EventSubscription): void {
+    const { transport } = this.config;
+    const queue = subscription.queue ?? this.queues[0]?.name;
+    if (!queue || !this.queues.some((q) => q.name === queue)) {
+      const known = this.queues.map((q) => `"${q.name}"`).join(', ') || 'none';
+      throw new EventsConfigurationError(
+        `${subscription.handler} consumes from ${queue ? `queue "${queue}"` : `transport "${transport}"`}, ` +
+          `but transport "${transport}" has no such queue (queues: ${known}). Add it to "queues".`,
+      );
+    }
+    const list = this.subscriptions.get(queue) ?? [];
+    list.push(subscription);
+    this.subscriptions.set(queue, list);
+  }
+
+  /** Queues with at least one handler. */
+  consumed(): ConsumedQueue[] {
+    return this.queues
+      .filter((queue) => this.subscriptions.has(queue.name))
+      .map((options) => {
+        const subscriptions = this.subscriptions.get(options.name)!;
+        const eventTypes = [...new Set(subscriptions.flatMap((s) => s.eventTypes))];
+        return { options, subscriptions, eventTypes };
+      });
+  }
+
+  /**
+   * Creates every consumed queue with its dead-letter queue and redrive policy (idempotent), for
+   * local development and tests; the transport then lets its broker send to them.
+   */
+  async provision(): Promise<ProvisionedQueue[]> {
+    const fifo = this.config.fifo ?? false;
+    const provisioner = new SqsQueueProvisioner(this.config.client, fifo);
+    const provisioned: ProvisionedQueue[] = [];
+    for (const queue of this.consumed()) {
+      const { options } = queue;
+      const deadLetterQueue = options.deadLetterQueue ?? deadLetterQueueName(options.name, fifo);
+      const created = await provisioner.provision({
+        name: options.name,
+        deadLetterQueue,
+        maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      });
+      provisioned.push({ ...queue, ...created, deadLetterQueue });
+    }
+    return provisioned;
+  }
+
+  /** Replaces a provisioned queue's access policy (which broker may send to it). */
+  async setQueuePolicy(queueUrl: string, policy: object): Promise<void> {
+    await new SqsQueueProvisioner(this.config.client).setPolicy(queueUrl, policy);
+  }
+
+  /**
+   * Polling: looks up every consumed queue and its dead-letter queue (failing with their names),
+   * then polls. Lambda: makes no SQS call, so a cold start stays short.
+   */
+  async start(): Promise<void> {
+    const { client, transport } = this.config;
+    if (this.consume === 'lambda') {
+      this.lambda = new SqsRecordsRunner(
+        transport,
+        new LambdaQueues(client, this.consumed(), this.decoder, transport),
+        this.logger,
+      );
+      return;
+    }
+    this.consumers = await Promise.all(
+      this.consumed().map(async ({ options, subscriptions }) => {
+        const queueUrl = await resolveQueueUrl(client, options.name, transport);
+        const deadLetterQueueUrl = await resolveDeadLetterQueueUrl(
+          client,
+          options,
+          queueUrl,
+          transport,
+        );
+        return new SqsConsumer({
+          client,
+          queueName: options.name,
+          queueUrl,
+          deadLetterQueueUrl,
+          subscriptions,
+          options,
+          decoder: this.decoder,
+        });
+      }),
+    );
+    for (const consumer of this.consumers) consumer.start();
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    this.lambda = undefined;
+    await Promise.all(this.consumers.map((consumer) => consumer.stop(deadlineMs)));
+    this.consumers = [];
+  }
+
+  /**
+   * Runs the records of an SQS event (from a Lambda event source mapping with
+   * `ReportBatchItemFailures`) through the handlers of their queue, and returns the records that
+   * must come back. Needs `consume: 'lambda'` and a started application.
+   */
+  handleLambdaRecords(
+    records: readonly SqsEventRecord[],
+    options?: SqsRecordsOptions,
+  ): Promise<SqsBatchResponse> {
+    const { transport } = this.config;
+    if (!this.lambda) {
+      throw new EventsConfigurationError(
+        this.consume === 'lambda'
+          ? `Transport "${transport}" has not started: initialise the application (app.init()) first.`
+          : `Transport "${transport}" polls its queues: set consume: 'lambda' on it to run records from Lambda.`,
+      );
+    }
+    return this.lambda.run(records, resolveRecordsOptions(options));
+  }
+
+  /** What the consumers report, once started. */
+  status(): SqsConsumerStatus[] {
+    return this.consumers.map((consumer) => consumer.status());
+  }
+
+  /**
+   * The transport's health: its consumers (with Lambda consuming, this process runs no poll loop
+   * to watch) and its publisher; `details` are listed first.
+   */
+  health(publisher: PublisherHealthInput, details: Record<string, unknown>): TransportHealth {
+    const polled = this.consume === 'poll' ? this.consumed() : [];
+    return sqsTransportHealth({
+      queues: polled.map(({ options }) => ({ name: options.name, options })),
+      consumers: this.consumers,
+      publisher,
+      details: { ...details, consume: this.consume },
+    });
+  }
+}

@@ -1,0 +1,162 @@
+import * as Sqs from '@aws-sdk/client-sqs';
+import {
+  EventsConfigurationError,
+  type EventEnvelope,
+  type RetryPolicy,
+} from '@nestjs-events/core';
+import {
+  compileTypeMatcher,
+  OversizeEventError,
+  TrackedPublisher,
+  type BatchAttempt,
+} from '@nestjs-events/core/transport';
+import {
+  eventAttributes,
+  MAX_SQS_MESSAGE_BYTES,
+  messageSize,
+  type StringAttribute,
+} from '../codec/message-attributes';
+import { resolveQueueUrl } from '../consuming/queue-urls';
+import type { SqsPublishTargets } from '../sqs-transport-options.interface';
+
+interface Outgoing {
+  readonly event: EventEnvelope;
+  readonly body: string;
+  readonly attributes: Record<string, StringAttribute>;
+  readonly size: number;
+}
+
+const LIMITS = { maxEntries: 10, maxBytes: MAX_SQS_MESSAGE_BYTES };
+
+/**
+ * Publishes envelopes straight to SQS queues: checks every size before sending anything, groups
+ * by queue, sends `SendMessageBatch` calls of at most 10 entries and 1 MiB (one after another on
+ * a FIFO queue), and retries only the entries SQS reports as failed. What still fails is raised
+ * as a `PublishError` that lists the event ids.
+ */
+export class SqsPublisher extends TrackedPublisher {
+  private readonly urls = new Map<string, Promise<string>>();
+  private readonly exact = new Map<string, string>();
+  private readonly wildcards: Array<[(type: string) => boolean, string]> = [];
+  private readonly single: string | undefined;
+
+  constructor(
+    private readonly client: Sqs.SQSClient,
+    private readonly transport: string,
+    targets: SqsPublishTargets | undefined,
+    private readonly fifo: boolean,
+    retry: RetryPolicy,
+  ) {
+    super(retry);
+    if (typeof targets === 'string' || targets === undefined) {
+      this.single = targets;
+      return;
+    }
+    for (const [selector, queue] of Object.entries(targets)) {
+      try {
+        const matches = compileTypeMatcher(selector);
+        if (selector.includes('*')) this.wildcards.push([matches, queue]);
+        else this.exact.set(selector, queue);
+      } catch (error) {
+        throw new EventsConfigurationError(
+          `Transport "${transport}": publishTo[${JSON.stringify(selector)}]: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** Every queue events may be sent to, for provisioning. */
+  get queues(): string[] {
+    if (this.single !== undefined) return [this.single];
+    return [...new Set([...this.exact.values(), ...this.wildcards.map(([, queue]) => queue)])];
+  }
+
+  async publish(events: readonly EventEnvelope[]): Promise<void> {
+    if (events.length === 0) return;
+    const byQueue = new Map<string, Outgoing[]>();
+    for (const event of events) {
+      const message = this.encode(event);
+      const queue = this.queueFor(event.type);
+      const group = byQueue.get(queue);
+      if (group) group.push(message);
+      else byQueue.set(queue, [message]);
+    }
+    const failures = await Promise.all(
+      [...byQueue].map(async ([queue, messages]) => {
+        let url: string;
+        try {
+          url = await this.urlOf(queue);
+        } catch (error) {
+          this.fail(
+            events.map((e) => e.id),
+            (error as Error).message,
+            error,
+          );
+        }
+        return this.sendBatches(messages, LIMITS, (batch) => this.send(url, batch), this.fifo);
+      }),
+    );
+    this.settle(failures.flat());
+  }
+
+  private queueFor(type: string): string {
+    const queue =
+      this.single ?? this.exact.get(type) ?? this.wildcards.find(([matches]) => matches(type))?.[1];
+    if (queue === undefined) {
+      throw new EventsConfigurationError(
+        `Transport "${this.transport}" has no queue to publish "${type}" to. Add it to publishTo, ` +
+          'or route the type to another transport with the module option routes.',
+      );
+    }
+    return queue;
+  }
+
+  private urlOf(queue: string): Promise<string> {
+    let url = this.urls.get(queue);
+    if (!url) {
+      url = resolveQueueUrl(this.client, queue, this.transport);
+      // A failed lookup is not kept: the queue may exist on the next try.
+      url.catch(() => this.urls.delete(queue));
+      this.urls.set(queue, url);
+    }
+    return url;
+  }
+
+  private encode(event: EventEnvelope): Outgoing {
+    const body = JSON.stringify(event);
+    const attributes = eventAttributes(event);
+    const size = messageSize(body, attributes);
+    if (size > MAX_SQS_MESSAGE_BYTES) {
+      throw new OversizeEventError(event.id, event.type, size, MAX_SQS_MESSAGE_BYTES);
+    }
+    return { event, body, attributes, size };
+  }
+
+  private async send(
+    queueUrl: string,
+    batch: readonly Outgoing[],
+  ): Promise<BatchAttempt<Outgoing>> {
+    const result = await this.client.send(
+      new Sqs.SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((message, index) => ({
+          Id: String(index),
+          MessageBody: message.body,
+          MessageAttributes: message.attributes,
+          ...(this.fifo && {
+            MessageGroupId: message.event.aggregateId ?? message.event.type,
+            MessageDeduplicationId: message.event.id,
+          }),
+        })),
+      }),
+    );
+    return {
+      failed: (result.Failed ?? []).map((failure) => ({
+        entry: batch[Number(failure.Id)],
+        // SenderFault: the entry itself is wrong; sending it again cannot help.
+        retryable: !failure.SenderFault,
+        reason: `${failure.Code ?? 'Failed'}: ${failure.Message ?? 'no message'}`,
+      })),
+    };
+  }
+}

@@ -1,0 +1,106 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import type { EventEnvelope, Transport, TransportHealth } from '@nestjs-events/core';
+import { createPublishRetry, type EventSubscription } from '@nestjs-events/core/transport';
+import { clientConfig } from './client-config';
+import { MAX_SQS_MESSAGE_BYTES } from './codec/message-attributes';
+import { DEFAULT_CONSUMER_OPTIONS } from './consuming/sqs-consumer-options.interface';
+import { SqsConsumption } from './consuming/sqs.consumption';
+import type { SqsBatchResponse, SqsEventRecord } from './lambda/sqs-event.interface';
+import type { SqsRecordsOptions } from './lambda/sqs-lambda-handler-options.interface';
+import type { SqsLambdaConsumer } from './lambda/sqs-lambda-consumer.interface';
+import {
+  deadLetterQueueName,
+  DEFAULT_MAX_RECEIVE_COUNT,
+  SqsQueueProvisioner,
+} from './provisioning/sqs-queue.provisioner';
+import { SqsPublisher } from './publishing/sqs.publisher';
+import type { SqsTransportOptions } from './sqs-transport-options.interface';
+
+/**
+ * Point-to-point over SQS: publishes straight to queues (`publishTo`) and consumes queues with a
+ * long-poll consumer per queue that has handlers (or, with `consume: 'lambda'`, through
+ * `createSqsLambdaHandler`). Handlers pick a queue with `queue`; the first queue is the default.
+ */
+export class SqsTransport implements Transport, SqsLambdaConsumer {
+  readonly name: string;
+  private readonly logger = new Logger(SqsTransport.name);
+  private readonly client: SQSClient;
+  private readonly publisher: SqsPublisher;
+  private readonly consumption: SqsConsumption;
+
+  constructor(private readonly options: SqsTransportOptions = {}) {
+    this.name = options.name ?? 'sqs';
+    this.client = options.sqsClient ?? new SQSClient(clientConfig(options));
+    const fifo = options.fifo ?? false;
+    this.publisher = new SqsPublisher(
+      this.client,
+      this.name,
+      options.publishTo,
+      fifo,
+      createPublishRetry(options.publishRetry),
+    );
+    this.consumption = new SqsConsumption({
+      transport: this.name,
+      client: this.client,
+      queues: options.queues,
+      consumer: options.consumer,
+      consume: options.consume,
+      fifo,
+      // What this transport publishes may use SQS's whole message size.
+      maxEventBytes: MAX_SQS_MESSAGE_BYTES,
+    });
+  }
+
+  get consume(): 'poll' | 'lambda' {
+    return this.consumption.consume;
+  }
+
+  publish(events: readonly EventEnvelope[]): Promise<void> {
+    return this.publisher.publish(events);
+  }
+
+  subscribe(subscription: EventSubscription): void {
+    this.consumption.subscribe(subscription);
+  }
+
+  async start(): Promise<void> {
+    if (this.options.provision) await this.provision();
+    await this.consumption.start();
+  }
+
+  async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
+    await this.consumption.stop(deadlineMs);
+    if (!this.options.sqsClient) this.client.destroy();
+  }
+
+  handleLambdaRecords(
+    records: readonly SqsEventRecord[],
+    options?: SqsRecordsOptions,
+  ): Promise<SqsBatchResponse> {
+    return this.consumption.handleLambdaRecords(records, options);
+  }
+
+  health(): TransportHealth {
+    return this.consumption.health(this.publisher, {});
+  }
+
+  private async provision(): Promise<void> {
+    const consumed = await this.consumption.provision();
+    const names = new Set(consumed.map((queue) => queue.options.name));
+    const fifo = this.options.fifo ?? false;
+    const provisioner = new SqsQueueProvisioner(this.client, fifo);
+    for (const queue of this.publisher.queues) {
+      if (names.has(queue)) continue;
+      await provisioner.provision({
+        name: queue,
+        deadLetterQueue: deadLetterQueueName(queue, fifo),
+        maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
+        visibilityTimeoutSeconds: DEFAULT_CONSUMER_OPTIONS.visibilityTimeoutSeconds,
+      });
+    }
+    this.logger.log(
+      `Provisioned ${consumed.length} consumed queue(s) and ${this.publisher.queues.length} published to`,
+    );
+  }
+}
