@@ -1,16 +1,20 @@
 import {
+  Catch,
   Controller,
   Injectable,
+  Module,
+  UseFilters,
   Scope,
   UseGuards,
   UseInterceptors,
   type CallHandler,
   type CanActivate,
+  type ExceptionFilter,
   type ExecutionContext,
   type NestInterceptor,
   Inject,
 } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
+import { APP_GUARD, REQUEST } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import {
   EventBus,
@@ -376,6 +380,73 @@ describe('Nest enhancers on handler methods', () => {
   });
 });
 
+describe('guards beyond a plain denial', () => {
+  const calls: string[] = [];
+  beforeEach(() => (calls.length = 0));
+
+  @Injectable()
+  class BrokenGuard implements CanActivate {
+    canActivate(): boolean {
+      throw new Error('guard broke');
+    }
+  }
+
+  @Catch()
+  class Recover implements ExceptionFilter {
+    catch(error: Error) {
+      calls.push(`filter:${error.message}`);
+      return 'recovered';
+    }
+  }
+
+  @Injectable()
+  class Filtered {
+    @UseGuards(BrokenGuard)
+    @UseFilters(Recover)
+    @EventHandler(ThingHappened)
+    onThing() {
+      calls.push('handler');
+    }
+  }
+
+  @Injectable()
+  class NoNotes implements CanActivate {
+    canActivate(context: ExecutionContext) {
+      return context.getArgs<[EventEnvelope]>()[0].type !== 'thing.noted';
+    }
+  }
+
+  @Injectable()
+  class Everything {
+    @EventHandler('thing.*')
+    onAny(event: EventEnvelope) {
+      calls.push(`handler:${event.type}`);
+    }
+  }
+
+  it("sends a guard's own error to the handler's exception filters", async () => {
+    const { app, probe } = await boot({ providers: [Filtered, BrokenGuard] });
+    await app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
+    await probe.waitFor('thing.happened');
+    expect(calls).toEqual(['filter:guard broke']);
+    expect(probe.of('skipped')).toHaveLength(0);
+  });
+
+  it('applies global guards, and reports their denial as skipped', async () => {
+    const { app, probe } = await boot({
+      providers: [Everything, { provide: APP_GUARD, useClass: NoNotes }],
+    });
+    const bus = app.get(EventBus);
+    await bus.publish(ThingNoted.create({ note: 'n' }));
+    const skipped = await probe.waitForSkipped('thing.noted');
+    await bus.publish(ThingHappened.create({ name: 'a', size: 1 }));
+    await probe.waitFor('thing.happened');
+    expect(skipped).toMatchObject({ reason: 'guard', handler: 'Everything.onAny' });
+    expect(calls).toEqual(['handler:thing.happened']);
+    expect(probe.of('retrying')).toHaveLength(0);
+  });
+});
+
 describe('correlation and causation', () => {
   @Injectable()
   class Chain {
@@ -559,6 +630,43 @@ describe('bootstrap checks', () => {
     }
     const error = await bootstrapError([Twice, { provide: 'AGAIN', useClass: Twice }]);
     expect(error.message).toMatch(/Twice\.onThing is registered twice/);
+  });
+});
+
+describe('classes that share a name', () => {
+  function moduleWithListener(seen: string[], tag: string) {
+    // Declared per call: two distinct classes, both called Listener, as in two feature modules.
+    @Injectable()
+    class Listener {
+      @Idempotent()
+      @EventHandler(ThingHappened)
+      handle() {
+        seen.push(tag);
+      }
+    }
+    @Module({ providers: [Listener] })
+    class FeatureModule {}
+    return FeatureModule;
+  }
+
+  it('runs both handlers, under names that stay readable and unique', async () => {
+    const seen: string[] = [];
+    const { app, probe } = await boot({
+      imports: [moduleWithListener(seen, 'first'), moduleWithListener(seen, 'second')],
+    });
+    const event = ThingHappened.create({ name: 'a', size: 1 });
+    await app.get(EventBus).publish(event);
+    await probe.waitForIdle();
+    expect(seen.sort()).toEqual(['first', 'second']);
+    expect(probe.handled.map((h) => h.handler).sort()).toEqual([
+      'Listener.handle',
+      'Listener.handle@FeatureModule',
+    ]);
+    // Their idempotency keys are apart too: a redelivery is a duplicate for each of them.
+    await app.get(EventBus).publish(event);
+    await probe.waitForIdle();
+    expect(seen).toHaveLength(2);
+    expect(probe.of('skipped').map((s) => s.reason)).toEqual(['duplicate', 'duplicate']);
   });
 });
 
