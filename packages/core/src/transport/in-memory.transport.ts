@@ -184,17 +184,18 @@ export class InMemoryTransport implements Transport {
     attempt: number,
     outcome: DeliveryOutcome,
   ): void {
-    if (outcome.status === 'retry' && this.state === 'stopped') {
-      // Still running when the drain deadline passed: there is no one left to retry it.
-      this.addDeadLetter(subscription, event, {
-        reason: 'shutdown',
-        error: outcome.error,
-        attempts: attempt,
-      });
-      this.done();
-      return;
-    }
     if (outcome.status === 'retry') {
+      // A retry nobody will run, once stopped (it was still running when the drain deadline
+      // passed) or when a waiting retry is given up at the deadline.
+      const giveUp = (): void => {
+        this.addDeadLetter(subscription, event, {
+          reason: 'shutdown',
+          error: outcome.error,
+          attempts: attempt,
+        });
+        this.done();
+      };
+      if (this.state === 'stopped') return giveUp();
       const retry = (): void => {
         this.retries.delete(timer);
         this.inFlight--;
@@ -203,12 +204,7 @@ export class InMemoryTransport implements Transport {
       const timer = setTimeout(retry, outcome.delayMs);
       this.retries.set(timer, () => {
         this.retries.delete(timer);
-        this.addDeadLetter(subscription, event, {
-          reason: 'shutdown',
-          error: outcome.error,
-          attempts: attempt,
-        });
-        this.done();
+        giveUp();
       });
       return;
     }
