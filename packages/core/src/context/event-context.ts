@@ -14,7 +14,7 @@ export interface HandlingContext {
   readonly handler: string;
   /** 1 for the first delivery, 2 for the first retry, … */
   readonly attempt: number;
-  /** Set by enhancers (the idempotency interceptor) that acknowledge without running the handler. */
+  /** Set by what acknowledges without running the handler: idempotency, a guard's denial. */
   skipped?: SkipReason;
 }
 
