@@ -22,7 +22,8 @@ find_python313() {
   local candidate
   for candidate in "$(command -v python3.13 || true)" \
     "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin/python3.13 /usr/bin/python3.13; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
+    if [ -n "$candidate" ] && [ -x "$candidate" ] &&
+      "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
       echo "$candidate"
       return 0
     fi
@@ -47,6 +48,14 @@ if [ ! -x .venv-localstack/bin/python ] || [ "$(cat "$ls_stamp" 2>/dev/null)" !=
   "${pip[@]}" -r "$ls_requirements"
   "${pip[@]}" --no-deps "localstack-core==$ls_version"
   echo "$ls_want" > "$ls_stamp"
+fi
+# The service catalog index, built once as LocalStack's Docker image does at build time;
+# startLocalStack links this folder into each run's file system (else each run builds it anew).
+ls_static=.venv-localstack/filesystem/usr/lib/localstack
+if ! compgen -G "$ls_static/service-catalog-*.dill" >/dev/null; then
+  mkdir -p "$ls_static"
+  FILESYSTEM_ROOT="$PWD/.venv-localstack/filesystem" OVERRIDE_IN_DOCKER=0 \
+    .venv-localstack/bin/python -W ignore -m localstack.aws.spec
 fi
 
 if ! command -v redis-server >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, type RunningServer } from './process';
@@ -52,13 +52,21 @@ export const LOCALSTACK_SERVICES = ['sns', 'sqs', 'events'] as const;
 export async function startLocalStack(
   services: readonly string[] = LOCALSTACK_SERVICES,
 ): Promise<RunningServer> {
-  const python = join(root, '.venv-localstack', 'bin', 'python');
+  const venv = join(root, '.venv-localstack');
+  const python = join(venv, 'bin', 'python');
   if (!existsSync(python)) {
     throw new Error(`${python} is missing: run scripts/setup-test-env.sh (npm test does).`);
   }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const filesystem = await mkdtemp(join(tmpdir(), 'localstack-'));
+  // The service catalog index that scripts/setup-test-env.sh built, as the Docker image has it
+  // in /usr/lib/localstack: without it, the first request spends seconds building one.
+  const staticLibs = join(venv, 'filesystem', 'usr', 'lib', 'localstack');
+  if (existsSync(staticLibs)) {
+    await mkdir(join(filesystem, 'usr', 'lib'), { recursive: true });
+    await symlink(staticLibs, join(filesystem, 'usr', 'lib', 'localstack'));
+  }
   const env: NodeJS.ProcessEnv = {
     // libs/emulators/localstack/sitecustomize.py binds the gateway to GATEWAY_LISTEN's host.
     PYTHONPATH: join(root, 'libs', 'emulators', 'localstack'),
@@ -69,7 +77,8 @@ export async function startLocalStack(
     SQS_ENDPOINT_STRATEGY: 'path',
     SERVICES: services.join(','),
     EAGER_SERVICE_LOADING: '1',
-    // This machine may be a container: run as on a host, with every folder under `filesystem`.
+    // This machine may be a container: run as on a host, with every folder under `filesystem`
+    // (see config.py's Directories.for_host).
     OVERRIDE_IN_DOCKER: '0',
     FILESYSTEM_ROOT: filesystem,
     PERSISTENCE: '0',
