@@ -1,20 +1,17 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import type { EventEnvelope, Transport, TransportHealth } from '@nestjs-events/core';
-import { createPublishRetry, type EventSubscription } from '@nestjs-events/core/transport';
+import { createPublishRetry } from '@nestjs-events/core/transport';
 import { clientConfig } from './client-config';
 import { MAX_SQS_MESSAGE_BYTES } from './codec/message-attributes';
 import { DEFAULT_CONSUMER_OPTIONS } from './consuming/sqs-consumer-options.interface';
 import { SqsConsumption } from './consuming/sqs.consumption';
-import type { SqsBatchResponse, SqsEventRecord } from './lambda/sqs-event.interface';
-import type { SqsRecordsOptions } from './lambda/sqs-lambda-handler-options.interface';
-import type { SqsLambdaConsumer } from './lambda/sqs-lambda-consumer.interface';
 import {
   deadLetterQueueName,
   DEFAULT_MAX_RECEIVE_COUNT,
   SqsQueueProvisioner,
 } from './provisioning/sqs-queue.provisioner';
 import { SqsPublisher } from './publishing/sqs.publisher';
+import { SqsConsumingTransport } from './sqs-consuming.transport';
 import type { SqsTransportOptions } from './sqs-transport-options.interface';
 
 /**
@@ -22,14 +19,15 @@ import type { SqsTransportOptions } from './sqs-transport-options.interface';
  * long-poll consumer per queue that has handlers (or, with `consume: 'lambda'`, through
  * `createSqsLambdaHandler`). Handlers pick a queue with `queue`; the first queue is the default.
  */
-export class SqsTransport implements Transport, SqsLambdaConsumer {
+export class SqsTransport extends SqsConsumingTransport {
   readonly name: string;
   private readonly logger = new Logger(SqsTransport.name);
   private readonly client: SQSClient;
-  private readonly publisher: SqsPublisher;
-  private readonly consumption: SqsConsumption;
+  protected readonly publisher: SqsPublisher;
+  protected readonly consumption: SqsConsumption;
 
   constructor(private readonly options: SqsTransportOptions = {}) {
+    super();
     this.name = options.name ?? 'sqs';
     this.client = options.sqsClient ?? new SQSClient(clientConfig(options));
     const fifo = options.fifo ?? false;
@@ -52,37 +50,12 @@ export class SqsTransport implements Transport, SqsLambdaConsumer {
     });
   }
 
-  get consume(): 'poll' | 'lambda' {
-    return this.consumption.consume;
-  }
-
-  publish(events: readonly EventEnvelope[]): Promise<void> {
-    return this.publisher.publish(events);
-  }
-
-  subscribe(subscription: EventSubscription): void {
-    this.consumption.subscribe(subscription);
-  }
-
-  async start(): Promise<void> {
+  protected async beforeConsuming(): Promise<void> {
     if (this.options.provision) await this.provision();
-    await this.consumption.start();
   }
 
-  async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
-    await this.consumption.stop(deadlineMs);
+  protected closeClients(): void {
     if (!this.options.sqsClient) this.client.destroy();
-  }
-
-  handleLambdaRecords(
-    records: readonly SqsEventRecord[],
-    options?: SqsRecordsOptions,
-  ): Promise<SqsBatchResponse> {
-    return this.consumption.handleLambdaRecords(records, options);
-  }
-
-  health(): TransportHealth {
-    return this.consumption.health(this.publisher, {});
   }
 
   private async provision(): Promise<void> {

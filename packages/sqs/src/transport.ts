@@ -4,6 +4,7 @@
  * dead letters, draining, health), read their wire format with a `MessageUnwrapper`, and provision
  * queues that their broker may send to. Applications do not need this entry point.
  */
+export { SqsConsumingTransport, type TransportPublisher } from './sqs-consuming.transport';
 export {
   SqsConsumption,
   type ConsumedQueue,
@@ -14,6 +15,7 @@ export {
 export type { MessageUnwrapper, UnwrappedMessage } from './codec/message-unwrapper.interface';
 export { decodeMessage, type DecoderOptions } from './codec/message.decoder';
 export { snsUnwrapper } from './codec/sns.unwrapper';
+export { encodeMessage, type EncodedMessage } from './codec/message.encoder';
 export {
   eventAttributes,
   MAX_MESSAGE_BYTES,

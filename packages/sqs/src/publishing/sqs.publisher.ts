@@ -6,25 +6,13 @@ import {
 } from '@nestjs-events/core';
 import {
   compileTypeMatcher,
-  OversizeEventError,
   TrackedPublisher,
   type BatchAttempt,
 } from '@nestjs-events/core/transport';
-import {
-  eventAttributes,
-  MAX_SQS_MESSAGE_BYTES,
-  messageSize,
-  type StringAttribute,
-} from '../codec/message-attributes';
+import { MAX_SQS_MESSAGE_BYTES } from '../codec/message-attributes';
+import { encodeMessage, type EncodedMessage as Outgoing } from '../codec/message.encoder';
 import { resolveQueueUrl } from '../consuming/queue-urls';
 import type { SqsPublishTargets } from '../sqs-transport-options.interface';
-
-interface Outgoing {
-  readonly event: EventEnvelope;
-  readonly body: string;
-  readonly attributes: Record<string, StringAttribute>;
-  readonly size: number;
-}
 
 const LIMITS = { maxEntries: 10, maxBytes: MAX_SQS_MESSAGE_BYTES };
 
@@ -75,7 +63,7 @@ export class SqsPublisher extends TrackedPublisher {
     if (events.length === 0) return;
     const byQueue = new Map<string, Outgoing[]>();
     for (const event of events) {
-      const message = this.encode(event);
+      const message = encodeMessage(event, MAX_SQS_MESSAGE_BYTES);
       const queue = this.queueFor(event.type);
       const group = byQueue.get(queue);
       if (group) group.push(message);
@@ -120,16 +108,6 @@ export class SqsPublisher extends TrackedPublisher {
       this.urls.set(queue, url);
     }
     return url;
-  }
-
-  private encode(event: EventEnvelope): Outgoing {
-    const body = JSON.stringify(event);
-    const attributes = eventAttributes(event);
-    const size = messageSize(body, attributes);
-    if (size > MAX_SQS_MESSAGE_BYTES) {
-      throw new OversizeEventError(event.id, event.type, size, MAX_SQS_MESSAGE_BYTES);
-    }
-    return { event, body, attributes, size };
   }
 
   private async send(

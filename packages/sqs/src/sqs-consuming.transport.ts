@@ -1,0 +1,75 @@
+import type { EventEnvelope, Transport, TransportHealth } from '@nestjs-events/core';
+import type { EventSubscription } from '@nestjs-events/core/transport';
+import type { SqsConsumption } from './consuming/sqs.consumption';
+import type { PublisherHealthInput } from './health/transport-health';
+import type { SqsBatchResponse, SqsEventRecord } from './lambda/sqs-event.interface';
+import type { SqsLambdaConsumer } from './lambda/sqs-lambda-consumer.interface';
+import type { SqsRecordsOptions } from './lambda/sqs-lambda-handler-options.interface';
+
+/** A publisher as a transport built on this base uses it. */
+export interface TransportPublisher extends PublisherHealthInput {
+  publish(events: readonly EventEnvelope[]): Promise<void>;
+}
+
+/**
+ * What every transport that consumes from SQS does the same way: handlers go to its
+ * `SqsConsumption`, which polls (or runs Lambda's records), drains and reports health; events go
+ * to its publisher. A subclass supplies the two, what runs before consuming starts (provisioning,
+ * checks) and which clients it closes.
+ */
+export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsumer {
+  abstract readonly name: string;
+  protected abstract readonly consumption: SqsConsumption;
+  protected abstract readonly publisher: TransportPublisher;
+
+  /** How the transport's queues are consumed. */
+  get consume(): 'poll' | 'lambda' {
+    return this.consumption.consume;
+  }
+
+  publish(events: readonly EventEnvelope[]): Promise<void> {
+    return this.publisher.publish(events);
+  }
+
+  subscribe(subscription: EventSubscription): void {
+    this.consumption.subscribe(subscription);
+  }
+
+  async start(): Promise<void> {
+    await this.beforeConsuming();
+    await this.consumption.start();
+  }
+
+  async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
+    await this.consumption.stop(deadlineMs);
+    this.closeClients();
+  }
+
+  /**
+   * Runs the records of an SQS event (from a Lambda event source mapping with
+   * `ReportBatchItemFailures`) through the handlers of their queue, and returns the records that
+   * must come back: retried, unhandled, or dead-lettered without a copy in the dead-letter queue.
+   * Needs `consume: 'lambda'` and a started application; `createSqsLambdaHandler` does both.
+   */
+  handleLambdaRecords(
+    records: readonly SqsEventRecord[],
+    options?: SqsRecordsOptions,
+  ): Promise<SqsBatchResponse> {
+    return this.consumption.handleLambdaRecords(records, options);
+  }
+
+  health(): TransportHealth {
+    return this.consumption.health(this.publisher, this.healthDetails());
+  }
+
+  /** Provisioning (when asked for) and checks, before the first receive. */
+  protected abstract beforeConsuming(): Promise<void>;
+
+  /** Destroys the SDK clients the transport built (never the ones it was given). */
+  protected abstract closeClients(): void;
+
+  /** Details of the transport's own, listed first in its health. */
+  protected healthDetails(): Record<string, unknown> {
+    return {};
+  }
+}
