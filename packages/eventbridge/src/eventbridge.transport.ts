@@ -1,19 +1,13 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import {
-  EventsConfigurationError,
-  type EventEnvelope,
-  type Transport,
-  type TransportHealth,
-} from '@nestjs-events/core';
-import { createPublishRetry, type EventSubscription } from '@nestjs-events/core/transport';
-import type { SqsBatchResponse, SqsEventRecord, SqsRecordsOptions } from '@nestjs-events/sqs';
+import { EventsConfigurationError } from '@nestjs-events/core';
+import { createPublishRetry } from '@nestjs-events/core/transport';
 import {
   clientConfig,
   snsUnwrapper,
+  SqsConsumingTransport,
   SqsConsumption,
-  type SqsLambdaConsumer,
 } from '@nestjs-events/sqs/transport';
 import { lookUpEventBus } from './bus/event-bus.lookup';
 import { eventBridgeUnwrapper } from './envelope/eventbridge.envelope';
@@ -27,16 +21,17 @@ import { EventBridgePublisher } from './publishing/eventbridge.publisher';
  * its own long-poll consumer once the application has started, or, with `consume: 'lambda'`, its
  * messages come from Lambda through `createSqsLambdaHandler`.
  */
-export class EventBridgeTransport implements Transport, SqsLambdaConsumer {
+export class EventBridgeTransport extends SqsConsumingTransport {
   readonly name: string;
   private readonly logger = new Logger(EventBridgeTransport.name);
   private readonly eventsClient: EventBridgeClient;
   private readonly sqsClient: SQSClient;
   private readonly eventBusName: string;
-  private readonly publisher: EventBridgePublisher;
-  private readonly consumption: SqsConsumption;
+  protected readonly publisher: EventBridgePublisher;
+  protected readonly consumption: SqsConsumption;
 
   constructor(private readonly options: EventBridgeTransportOptions) {
+    super();
     this.name = options.name ?? 'eventbridge';
     if (!options.eventBusName) {
       throw new EventsConfigurationError(
@@ -63,39 +58,19 @@ export class EventBridgeTransport implements Transport, SqsLambdaConsumer {
     });
   }
 
-  get consume(): 'poll' | 'lambda' {
-    return this.consumption.consume;
-  }
-
-  publish(events: readonly EventEnvelope[]): Promise<void> {
-    return this.publisher.publish(events);
-  }
-
-  subscribe(subscription: EventSubscription): void {
-    this.consumption.subscribe(subscription);
-  }
-
-  async start(): Promise<void> {
+  protected async beforeConsuming(): Promise<void> {
     if (this.options.provision) await this.provision();
+    // With Lambda consuming, a cold start makes no call it does not need.
     else if (this.consume === 'poll') await this.checkEventBus();
-    await this.consumption.start();
   }
 
-  async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
-    await this.consumption.stop(deadlineMs);
+  protected closeClients(): void {
     if (!this.options.eventBridgeClient) this.eventsClient.destroy();
     if (!this.options.sqsClient) this.sqsClient.destroy();
   }
 
-  handleLambdaRecords(
-    records: readonly SqsEventRecord[],
-    options?: SqsRecordsOptions,
-  ): Promise<SqsBatchResponse> {
-    return this.consumption.handleLambdaRecords(records, options);
-  }
-
-  health(): TransportHealth {
-    return this.consumption.health(this.publisher, { eventBus: this.eventBusName });
+  protected override healthDetails(): Record<string, unknown> {
+    return { eventBus: this.eventBusName };
   }
 
   private async checkEventBus(): Promise<void> {

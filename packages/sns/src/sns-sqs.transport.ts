@@ -1,10 +1,8 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import type { EventEnvelope, Transport, TransportHealth } from '@nestjs-events/core';
-import { createPublishRetry, type EventSubscription } from '@nestjs-events/core/transport';
-import type { SqsBatchResponse, SqsEventRecord, SqsRecordsOptions } from '@nestjs-events/sqs';
-import { clientConfig, SqsConsumption, type SqsLambdaConsumer } from '@nestjs-events/sqs/transport';
+import { createPublishRetry } from '@nestjs-events/core/transport';
+import { clientConfig, SqsConsumingTransport, SqsConsumption } from '@nestjs-events/sqs/transport';
 import { SnsSqsProvisioner } from './provisioning/sns-sqs.provisioner';
 import { SnsPublisher } from './publishing/sns.publisher';
 import { TopicResolver } from './publishing/topic.resolver';
@@ -15,16 +13,17 @@ import type { SnsSqsTransportOptions } from './sns-sqs-transport-options.interfa
  * the first queue); each queue gets its own long-poll consumer once the application has started,
  * or, with `consume: 'lambda'`, its messages come from Lambda through `createSqsLambdaHandler`.
  */
-export class SnsSqsTransport implements Transport, SqsLambdaConsumer {
+export class SnsSqsTransport extends SqsConsumingTransport {
   readonly name: string;
   private readonly logger = new Logger(SnsSqsTransport.name);
   private readonly snsClient: SNSClient;
   private readonly sqsClient: SQSClient;
   private readonly topics: TopicResolver;
-  private readonly publisher: SnsPublisher;
-  private readonly consumption: SqsConsumption;
+  protected readonly publisher: SnsPublisher;
+  protected readonly consumption: SqsConsumption;
 
   constructor(private readonly options: SnsSqsTransportOptions = {}) {
+    super();
     this.name = options.name ?? 'sns-sqs';
     const config = clientConfig(options);
     this.snsClient = options.snsClient ?? new SNSClient(config);
@@ -53,45 +52,13 @@ export class SnsSqsTransport implements Transport, SqsLambdaConsumer {
     });
   }
 
-  /** How this transport's queues are consumed. */
-  get consume(): 'poll' | 'lambda' {
-    return this.consumption.consume;
-  }
-
-  publish(events: readonly EventEnvelope[]): Promise<void> {
-    return this.publisher.publish(events);
-  }
-
-  subscribe(subscription: EventSubscription): void {
-    this.consumption.subscribe(subscription);
-  }
-
-  async start(): Promise<void> {
+  protected async beforeConsuming(): Promise<void> {
     if (this.options.provision) await this.provision();
-    await this.consumption.start();
   }
 
-  /**
-   * Runs the records of an SQS event (from a Lambda event source mapping with
-   * `ReportBatchItemFailures`) through the handlers of their queue, and returns the records that
-   * must come back: retried, unhandled, or dead-lettered without a copy in the dead-letter queue.
-   * Needs `consume: 'lambda'` and a started application; `createSqsLambdaHandler` does both.
-   */
-  handleLambdaRecords(
-    records: readonly SqsEventRecord[],
-    options?: SqsRecordsOptions,
-  ): Promise<SqsBatchResponse> {
-    return this.consumption.handleLambdaRecords(records, options);
-  }
-
-  async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
-    await this.consumption.stop(deadlineMs);
+  protected closeClients(): void {
     if (!this.options.snsClient) this.snsClient.destroy();
     if (!this.options.sqsClient) this.sqsClient.destroy();
-  }
-
-  health(): TransportHealth {
-    return this.consumption.health(this.publisher, {});
   }
 
   private async provision(): Promise<void> {

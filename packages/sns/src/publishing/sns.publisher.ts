@@ -1,24 +1,12 @@
 import * as Sns from '@aws-sdk/client-sns';
 import type { EventEnvelope, RetryPolicy } from '@nestjs-events/core';
+import { TrackedPublisher, type BatchAttempt } from '@nestjs-events/core/transport';
 import {
-  OversizeEventError,
-  TrackedPublisher,
-  type BatchAttempt,
-} from '@nestjs-events/core/transport';
-import {
-  eventAttributes,
+  encodeMessage,
   MAX_MESSAGE_BYTES,
-  messageSize,
-  type StringAttribute,
+  type EncodedMessage as Outgoing,
 } from '@nestjs-events/sqs/transport';
 import type { TopicResolver } from './topic.resolver';
-
-interface Outgoing {
-  readonly event: EventEnvelope;
-  readonly body: string;
-  readonly attributes: Record<string, StringAttribute>;
-  readonly size: number;
-}
 
 const LIMITS = { maxEntries: 10, maxBytes: MAX_MESSAGE_BYTES };
 
@@ -39,7 +27,7 @@ export class SnsPublisher extends TrackedPublisher {
   }
 
   async publish(events: readonly EventEnvelope[]): Promise<void> {
-    const outgoing = events.map((event) => this.encode(event));
+    const outgoing = events.map((event) => encodeMessage(event, MAX_MESSAGE_BYTES));
     const byTopic = new Map<string, Outgoing[]>();
     for (const message of outgoing) {
       let arn: string;
@@ -62,15 +50,6 @@ export class SnsPublisher extends TrackedPublisher {
       ),
     );
     this.settle(failures.flat());
-  }
-
-  private encode(event: EventEnvelope): Outgoing {
-    const body = JSON.stringify(event);
-    const attributes = eventAttributes(event);
-    const size = messageSize(body, attributes);
-    if (size > MAX_MESSAGE_BYTES)
-      throw new OversizeEventError(event.id, event.type, size, MAX_MESSAGE_BYTES);
-    return { event, body, attributes, size };
   }
 
   private fifoFields(event: EventEnvelope) {
