@@ -185,3 +185,16 @@ export function quietNestLogs() {
     warn: jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
   };
 }
+
+/**
+ * Fake timers that leave setImmediate real, so that `flushPromises()` can let every pending
+ * promise chain run without moving the clock.
+ */
+export function useFakeTime(): void {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+}
+
+/** Lets every promise chain that can go on run, without moving the (fake) clock. */
+export async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

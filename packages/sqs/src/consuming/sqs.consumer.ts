@@ -140,6 +140,8 @@ export class SqsConsumer {
       } finally {
         this.reserved -= max;
       }
+      // Received as stop() began: nobody would wait for them. SQS delivers them again.
+      if (!this.running) break;
       this.dispatch(messages);
     }
   }
@@ -147,12 +149,14 @@ export class SqsConsumer {
   /**
    * Starts processing a received batch. Messages of one FIFO group run one after another, and
    * once one of them is to be retried the rest of its group waits for the retry too, so order
-   * within a group holds.
+   * within a group holds. Standard queues may carry a MessageGroupId too (fair queues), without
+   * any order to keep, so only queues named `*.fifo` are grouped.
    */
   private dispatch(messages: Sqs.Message[]): void {
     const groups = new Map<string, Promise<Settled>>();
+    const fifo = this.config.queueName.endsWith('.fifo');
     for (const message of messages) {
-      const group = message.Attributes?.MessageGroupId;
+      const group = fifo ? message.Attributes?.MessageGroupId : undefined;
       if (group === undefined) {
         this.track(this.process(message));
         continue;

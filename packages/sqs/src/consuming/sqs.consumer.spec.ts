@@ -1,0 +1,429 @@
+import type { EventSubscription } from '@nestjs-events/core/transport';
+import { DEFAULT_DECODER_OPTIONS } from '../codec/message.decoder';
+import {
+  controlledSubscription,
+  envelope,
+  flushPromises,
+  longPolls,
+  quietNestLogs,
+  sqsMessage,
+  stubSqs,
+  useFakeTime,
+} from '../sqs.spec-helpers';
+import { SqsConsumer } from './sqs.consumer';
+import {
+  DEFAULT_CONSUMER_OPTIONS,
+  type SqsConsumerOptions,
+} from './sqs-consumer-options.interface';
+
+const QUEUE_URL = 'https://sqs.test/1/orders';
+const DLQ_URL = 'https://sqs.test/1/orders-dlq';
+
+/**
+ * A consumer of queue `queueName` whose long polls the test answers (`polls.pending`) and whose
+ * one handler, Orders.onCreated, runs until the test finishes each event (`handlers`).
+ */
+function consumerOf(options: SqsConsumerOptions = {}, queueName = 'orders') {
+  const polls = longPolls();
+  const sqs = stubSqs({ ReceiveMessageCommand: polls.answer });
+  const handlers = controlledSubscription();
+  const subscriptions: EventSubscription[] = [handlers.subscription];
+  const consumer = new SqsConsumer({
+    client: sqs.client,
+    queueName,
+    queueUrl: QUEUE_URL,
+    deadLetterQueueUrl: DLQ_URL,
+    subscriptions,
+    options: { ...DEFAULT_CONSUMER_OPTIONS, ...options },
+    decoder: DEFAULT_DECODER_OPTIONS,
+  });
+  /** Receipt handles of every message deleted so far. */
+  const deleted = (): string[] =>
+    sqs
+      .inputsOf('DeleteMessageBatchCommand')
+      .flatMap((input) => input.Entries as Array<{ ReceiptHandle: string }>)
+      .map((entry) => entry.ReceiptHandle);
+  /** [receipt handle, visibility timeout] of every ChangeMessageVisibility so far. */
+  const visibility = (): Array<[string, number]> =>
+    sqs
+      .inputsOf('ChangeMessageVisibilityCommand')
+      .map((input) => [input.ReceiptHandle as string, input.VisibilityTimeout as number]);
+  const receives = () => sqs.inputsOf('ReceiveMessageCommand');
+  return { consumer, sqs, polls, handlers, deleted, visibility, receives };
+}
+
+/** A message of order.created with event id `id`. */
+const message = (id: string, attributes: Record<string, string> = {}) =>
+  sqsMessage(envelope({ id }), attributes);
+
+describe('SqsConsumer', () => {
+  let logs: ReturnType<typeof quietNestLogs>;
+  beforeEach(() => {
+    useFakeTime();
+    logs = quietNestLogs();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  describe('slots', () => {
+    it('starts ceil(concurrency / batchSize) pollers that together ask for at most the free slots', async () => {
+      const { consumer, receives } = consumerOf({ concurrency: 25, batchSize: 10 });
+
+      consumer.start();
+      await flushPromises();
+
+      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([10, 10, 5]);
+      expect(receives()[0]).toEqual({
+        QueueUrl: QUEUE_URL,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 20,
+        VisibilityTimeout: 30,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+        MessageAttributeNames: ['All'],
+      });
+      await consumer.stop(1000);
+    });
+
+    it('never has more than concurrency messages in flight, and polls again when one frees', async () => {
+      const { consumer, polls, handlers, receives } = consumerOf({ concurrency: 3, batchSize: 2 });
+      consumer.start();
+      await flushPromises();
+
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([message('c')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a', 'b', 'c']);
+      expect(consumer.status().inFlight).toBe(3);
+
+      // Every slot is taken: no poll, however long it takes.
+      await jest.advanceTimersByTimeAsync(120_000);
+      expect(receives()).toHaveLength(2);
+
+      handlers.finish('b');
+      await flushPromises();
+      expect(receives()).toHaveLength(3);
+      expect(receives()[2].MaxNumberOfMessages).toBe(1);
+
+      polls.pending[2].respond([message('d')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a', 'c', 'd']);
+      expect(receives()).toHaveLength(3);
+
+      for (const id of ['a', 'c', 'd']) handlers.finish(id);
+      await consumer.stop(1000);
+    });
+  });
+
+  describe('back-off after failed receives', () => {
+    it('grows up to maxPollBackoffMs, resets after a success, and never ends the loop', async () => {
+      // The top of each back-off window, so that the delays are known.
+      jest.spyOn(Math, 'random').mockReturnValue(0.999999);
+      const { consumer, sqs, polls, receives } = consumerOf({
+        concurrency: 1,
+        batchSize: 1,
+        maxPollBackoffMs: 1000,
+      });
+      let failing = true;
+      sqs.answers.ReceiveMessageCommand = (input, call) => {
+        if (failing) throw new Error('connect ECONNREFUSED');
+        return polls.answer(input, call);
+      };
+      /** Asserts that the next receive comes `ms` after the last one, not earlier. */
+      const nextPollAfter = async (ms: number) => {
+        const before = receives().length;
+        await jest.advanceTimersByTimeAsync(ms - 1);
+        expect(receives()).toHaveLength(before);
+        await jest.advanceTimersByTimeAsync(1);
+        expect(receives()).toHaveLength(before + 1);
+      };
+
+      consumer.start();
+      await flushPromises();
+      for (const ms of [200, 400, 800, 1000, 1000]) await nextPollAfter(ms);
+      expect(consumer.status()).toMatchObject({
+        running: true,
+        consecutiveFailures: 6,
+        lastError: { message: 'Error: connect ECONNREFUSED' },
+      });
+      // The first failure is logged, not each one.
+      expect(logs.error).toHaveBeenCalledTimes(1);
+
+      failing = false;
+      await nextPollAfter(1000);
+      polls.pending[0].respond([]);
+      await flushPromises();
+      expect(consumer.status().consecutiveFailures).toBe(0);
+      expect(consumer.status().lastReceiveAt).toBeInstanceOf(Date);
+
+      failing = true;
+      polls.pending[1].fail(new Error('throttled'));
+      await flushPromises();
+      expect(consumer.status().consecutiveFailures).toBe(1);
+      await nextPollAfter(200);
+      await consumer.stop(1000);
+    });
+
+    it('stop() during a back-off ends it at once', async () => {
+      const { consumer, sqs } = consumerOf({ concurrency: 1, batchSize: 1 });
+      sqs.answers.ReceiveMessageCommand = () => {
+        throw new Error('down');
+      };
+      consumer.start();
+      await flushPromises();
+
+      await consumer.stop(1000);
+      expect(consumer.status().running).toBe(false);
+    });
+  });
+
+  describe('stop()', () => {
+    it('aborts a pending long poll and resolves', async () => {
+      const { consumer, polls } = consumerOf({ concurrency: 1, batchSize: 1 });
+      consumer.start();
+      await flushPromises();
+      const [poll] = polls.pending;
+      expect(poll.signal?.aborted).toBe(false);
+
+      await consumer.stop(5000);
+
+      expect(poll.signal?.aborted).toBe(true);
+      expect(consumer.status()).toMatchObject({ running: false, consecutiveFailures: 0 });
+    });
+
+    it('waits for in-flight handlers, then flushes their deletes', async () => {
+      const { consumer, polls, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 60_000 });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a')]);
+      await flushPromises();
+
+      let stopped = false;
+      const stopping = consumer.stop(5000).then(() => (stopped = true));
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(stopped).toBe(false);
+
+      handlers.finish('a');
+      await stopping;
+      expect(deleted()).toEqual(['handle-a']);
+    });
+
+    it('resolves at the deadline with a handler still running, which is not deleted', async () => {
+      const { consumer, polls, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 60_000 });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      await flushPromises();
+      handlers.finish('a');
+
+      let stopped = false;
+      void consumer.stop(5000).then(() => (stopped = true));
+      await jest.advanceTimersByTimeAsync(4999);
+      expect(stopped).toBe(false);
+      expect(deleted()).toEqual([]);
+
+      await jest.advanceTimersByTimeAsync(1);
+      expect(stopped).toBe(true);
+      expect(deleted()).toEqual(['handle-a']);
+      expect(handlers.running()).toEqual(['b']);
+      expect(logs.warn).toHaveBeenCalledWith(
+        expect.stringContaining('Drain deadline of 5000 ms reached with 1 message(s) in flight'),
+      );
+    });
+
+    it('does not run messages whose receive completes as it stops', async () => {
+      const { consumer, polls, handlers, deleted } = consumerOf({ concurrency: 1, batchSize: 1 });
+      consumer.start();
+      await flushPromises();
+
+      // The response is already in when stop() aborts: too late to cancel the receive.
+      polls.pending[0].respond([message('a')]);
+      await consumer.stop(5000);
+      await flushPromises();
+
+      // It would run after stop() resolved, with nobody waiting for it; SQS delivers it again.
+      expect(handlers.started).toEqual([]);
+      expect(deleted()).toEqual([]);
+    });
+  });
+
+  describe('what becomes of a message', () => {
+    it('deletes handled messages in batches', async () => {
+      const { consumer, polls, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 10 });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      await flushPromises();
+
+      handlers.finish('a');
+      handlers.finish('b', { status: 'skipped' });
+      await jest.advanceTimersByTimeAsync(10);
+
+      expect(deleted()).toEqual(['handle-a', 'handle-b']);
+      await consumer.stop(1000);
+    });
+
+    it('schedules a retry by changing the visibility to the delay, and does not delete', async () => {
+      const { consumer, polls, handlers, deleted, visibility } = consumerOf();
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a')]);
+      await flushPromises();
+
+      handlers.finish('a', { status: 'retry', delayMs: 2500, error: new Error('busy') });
+      await jest.advanceTimersByTimeAsync(100);
+
+      expect(visibility()).toEqual([['handle-a', 3]]);
+      expect(deleted()).toEqual([]);
+      await consumer.stop(1000);
+    });
+
+    it('sends what no handler takes to the dead-letter queue, then deletes it', async () => {
+      const { consumer, sqs, polls, handlers, deleted } = consumerOf();
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([sqsMessage(envelope({ id: 'p', type: 'order.paid' }))]);
+      await jest.advanceTimersByTimeAsync(100);
+
+      expect(handlers.started).toEqual([]);
+      expect(sqs.inputsOf('SendMessageCommand')).toEqual([
+        expect.objectContaining({
+          QueueUrl: DLQ_URL,
+          MessageAttributes: expect.objectContaining({
+            'dead-letter-reason': { DataType: 'String', StringValue: 'unknown-event-type' },
+          }),
+        }),
+      ]);
+      expect(deleted()).toEqual(['handle-p']);
+      await consumer.stop(1000);
+    });
+
+    it('keeps a message whose dead-letter copy could not be sent', async () => {
+      const { consumer, sqs, polls, deleted } = consumerOf();
+      sqs.answers.SendMessageCommand = () => {
+        throw new Error('Access denied');
+      };
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([{ ...message('x'), Body: 'not json' }]);
+      await jest.advanceTimersByTimeAsync(100);
+
+      expect(sqs.inputsOf('SendMessageCommand')).toHaveLength(1);
+      expect(deleted()).toEqual([]);
+      await consumer.stop(1000);
+    });
+  });
+
+  describe('FIFO groups', () => {
+    const inGroup = (id: string, group: string) => message(id, { MessageGroupId: group });
+
+    it('runs the messages of one group one after another, in order, other groups alongside', async () => {
+      const { consumer, polls, handlers } = consumerOf({}, 'orders.fifo');
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([
+        inGroup('a1', 'A'),
+        inGroup('a2', 'A'),
+        inGroup('b1', 'B'),
+        inGroup('a3', 'A'),
+      ]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a1', 'b1']);
+
+      handlers.finish('a1');
+      await flushPromises();
+      expect(handlers.running()).toEqual(['b1', 'a2']);
+
+      handlers.finish('a2');
+      await flushPromises();
+      handlers.finish('a3');
+      handlers.finish('b1');
+      expect(handlers.started).toEqual(['a1', 'b1', 'a2', 'a3']);
+      await consumer.stop(1000);
+    });
+
+    it('once one is to be retried, does not run the rest of its group but changes their visibility', async () => {
+      const { consumer, polls, handlers, visibility, deleted } = consumerOf({}, 'orders.fifo');
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([
+        inGroup('a1', 'A'),
+        inGroup('a2', 'A'),
+        inGroup('b1', 'B'),
+        inGroup('a3', 'A'),
+        inGroup('b2', 'B'),
+      ]);
+      await flushPromises();
+
+      handlers.finish('a1', { status: 'retry', delayMs: 5000, error: new Error('busy') });
+      await flushPromises();
+      expect(visibility()).toEqual([
+        ['handle-a1', 5],
+        ['handle-a2', 0],
+        ['handle-a3', 0],
+      ]);
+
+      handlers.finish('b1');
+      await flushPromises();
+      handlers.finish('b2');
+      await jest.advanceTimersByTimeAsync(100);
+      expect(handlers.started).toEqual(['a1', 'b1', 'b2']);
+      expect(deleted()).toEqual(['handle-b1', 'handle-b2']);
+      await consumer.stop(1000);
+    });
+
+    it('runs messages of a standard queue side by side, even with a MessageGroupId (fair queues)', async () => {
+      const { consumer, polls, handlers } = consumerOf({}, 'orders');
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([inGroup('t1', 'tenant-1'), inGroup('t2', 'tenant-1')]);
+      await flushPromises();
+
+      expect(handlers.running()).toEqual(['t1', 't2']);
+      handlers.finish('t1');
+      handlers.finish('t2');
+      await consumer.stop(1000);
+    });
+  });
+
+  describe('visibility heartbeat', () => {
+    it('extends the visibility every half timeout while the handler runs, then stops', async () => {
+      const { consumer, polls, handlers, visibility } = consumerOf({
+        visibilityTimeoutSeconds: 10,
+      });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a')]);
+      await flushPromises();
+
+      await jest.advanceTimersByTimeAsync(4999);
+      expect(visibility()).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(visibility()).toEqual([['handle-a', 10]]);
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(visibility()).toHaveLength(2);
+
+      handlers.finish('a');
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(visibility()).toHaveLength(2);
+      await consumer.stop(1000);
+    });
+
+    it('extends at most once a second', async () => {
+      const { consumer, polls, handlers, visibility } = consumerOf({ visibilityTimeoutSeconds: 1 });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a')]);
+      await flushPromises();
+
+      await jest.advanceTimersByTimeAsync(999);
+      expect(visibility()).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(visibility()).toEqual([['handle-a', 1]]);
+
+      handlers.finish('a');
+      await consumer.stop(1000);
+    });
+  });
+});
