@@ -69,20 +69,23 @@ export class SqsPublisher extends TrackedPublisher {
       if (group) group.push(message);
       else byQueue.set(queue, [message]);
     }
+    const queues = [...byQueue];
+    let urls: string[];
+    try {
+      // Every queue is looked up before anything is sent: a failed lookup fails the whole
+      // publish, and none of the events it names has gone out.
+      urls = await Promise.all(queues.map(([queue]) => this.urlOf(queue)));
+    } catch (error) {
+      this.fail(
+        events.map((e) => e.id),
+        (error as Error).message,
+        error,
+      );
+    }
     const failures = await Promise.all(
-      [...byQueue].map(async ([queue, messages]) => {
-        let url: string;
-        try {
-          url = await this.urlOf(queue);
-        } catch (error) {
-          this.fail(
-            events.map((e) => e.id),
-            (error as Error).message,
-            error,
-          );
-        }
-        return this.sendBatches(messages, LIMITS, (batch) => this.send(url, batch), this.fifo);
-      }),
+      queues.map(([, messages], index) =>
+        this.sendBatches(messages, LIMITS, (batch) => this.send(urls[index], batch), this.fifo),
+      ),
     );
     this.settle(failures.flat());
   }
