@@ -2,44 +2,108 @@ import { InvalidEventError } from '../errors/invalid-event.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 
 const EVENT_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * Longest value of each string field, in characters. An envelope travels in message attributes
+ * and is copied into every event its handlers publish, so one oversized field would make each of
+ * those publishes fail; the limits sit well above anything this library or a UUID produces, and
+ * within what the brokers take (EventBridge: 128 characters of detail-type, 256 of source).
+ */
+export const ENVELOPE_LIMITS = {
+  id: 256,
+  type: 128,
+  source: 256,
+  aggregateId: 256,
+  correlationId: 256,
+  causationId: 256,
+  tracestate: 512,
+} as const;
+
+/**
+ * What a field holds, for an error message: its type and length, never its content (an envelope
+ * from the wire may carry personal data, and a long one would flood the log).
+ */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length} items`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** True for an ISO-8601 time that names a real instant: 2024-02-30 and 24:00 are refused. */
+function isRealIsoTime(text: string): boolean {
+  const match = ISO_TIME.exec(text);
+  if (!match) return false;
+  const [, year, month, day] = match.map(Number);
+  // Date.UTC rolls an impossible day over into the next month; a real date survives unchanged.
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
+function checkString(
+  problems: string[],
+  name: string,
+  value: unknown,
+  limit: number,
+  required: boolean,
+): void {
+  if (value === undefined && !required) return;
+  if (typeof value !== 'string' || (required && value === '')) {
+    problems.push(
+      `"${name}" must be a${required ? ' non-empty' : ''} string, got ${describeValue(value)}`,
+    );
+  } else if (value.length > limit) {
+    problems.push(`"${name}" is ${value.length} characters long, over the limit of ${limit}`);
+  }
+}
 
 /** Lists what is wrong with something offered as an envelope; empty when nothing is. */
 export function envelopeProblems(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null) return ['it is not an object'];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [`it is ${describeValue(value)}, not an object`];
+  }
   const event = value as Partial<EventEnvelope>;
   const problems: string[] = [];
-  if (typeof event.id !== 'string' || event.id === '')
-    problems.push('"id" must be a non-empty string');
+  checkString(problems, 'id', event.id, ENVELOPE_LIMITS.id, true);
   if (typeof event.type !== 'string' || !EVENT_TYPE.test(event.type)) {
-    problems.push(`"type" must be a dotted event type, got ${JSON.stringify(event.type)}`);
+    problems.push(`"type" must be a dotted event type, got ${describeValue(event.type)}`);
+  } else if (event.type.length > ENVELOPE_LIMITS.type) {
+    problems.push(
+      `"type" is ${event.type.length} characters long, over the limit of ${ENVELOPE_LIMITS.type}`,
+    );
   }
   if (!Number.isSafeInteger(event.version) || (event.version as number) < 1) {
-    problems.push(`"version" must be a positive integer, got ${JSON.stringify(event.version)}`);
+    problems.push(`"version" must be a positive integer, got ${describeValue(event.version)}`);
   }
-  if (
-    typeof event.occurredAt !== 'string' ||
-    !ISO_TIME.test(event.occurredAt) ||
-    Number.isNaN(Date.parse(event.occurredAt))
-  ) {
-    problems.push(`"occurredAt" must be an ISO-8601 time, got ${JSON.stringify(event.occurredAt)}`);
+  if (typeof event.occurredAt !== 'string' || !isRealIsoTime(event.occurredAt)) {
+    problems.push(
+      `"occurredAt" must be an ISO-8601 time of a real date, got ${describeValue(event.occurredAt)}`,
+    );
   }
-  if (event.source !== undefined && typeof event.source !== 'string')
-    problems.push('"source" must be a string');
-  if (event.aggregateId !== undefined && typeof event.aggregateId !== 'string') {
-    problems.push('"aggregateId" must be a string');
-  }
+  checkString(problems, 'source', event.source, ENVELOPE_LIMITS.source, false);
+  checkString(problems, 'aggregateId', event.aggregateId, ENVELOPE_LIMITS.aggregateId, false);
   if (!('data' in event)) problems.push('"data" is missing');
-  const metadata = event.metadata;
-  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null)) {
-    problems.push('"metadata" must be an object');
-  } else if (
-    metadata?.traceparent !== undefined &&
-    !TRACEPARENT.test(String(metadata.traceparent))
+  const metadata = event.metadata as Record<string, unknown> | undefined;
+  if (metadata === undefined) return problems;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    problems.push(`"metadata" must be an object, got ${describeValue(metadata)}`);
+    return problems;
+  }
+  for (const field of ['correlationId', 'causationId', 'tracestate'] as const) {
+    checkString(problems, `metadata.${field}`, metadata[field], ENVELOPE_LIMITS[field], false);
+  }
+  const { traceparent } = metadata;
+  if (
+    traceparent !== undefined &&
+    (typeof traceparent !== 'string' || !TRACEPARENT.test(traceparent))
   ) {
     problems.push(
-      `"metadata.traceparent" is not a W3C traceparent: ${JSON.stringify(metadata.traceparent)}`,
+      `"metadata.traceparent" must be a W3C traceparent, got ${describeValue(traceparent)}`,
     );
   }
   return problems;
@@ -47,7 +111,7 @@ export function envelopeProblems(value: unknown): string[] {
 
 /**
  * Throws `InvalidEventError` naming every problem of a would-be envelope; transports use it on
- * what they receive, the bus on what it publishes.
+ * what they receive, the bus on what it publishes. Values are described, never quoted.
  */
 export function assertEventEnvelope(
   value: unknown,
@@ -56,8 +120,9 @@ export function assertEventEnvelope(
   const problems = envelopeProblems(value);
   if (problems.length) {
     const id = (value as { id?: unknown } | null)?.id;
+    const named = typeof id === 'string' && id.length <= ENVELOPE_LIMITS.id ? ` ${id}` : '';
     throw new InvalidEventError(
-      `Cannot ${action} event${typeof id === 'string' ? ` ${id}` : ''}: ${problems.join('; ')}. ` +
+      `Cannot ${action} event${named}: ${problems.join('; ')}. ` +
         "Build events with a definition's create() or with EventFactory.",
     );
   }
