@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startService, type ServiceProcess } from '../apps/demo/src/service.process';
 import { runShopScenario } from '../apps/demo/src/shop.scenario';
-import { uniqueName } from './fixtures/aws';
+import { endpointOf, uniqueName, type Emulator } from './fixtures/aws';
 
 jest.setTimeout(120_000);
 
@@ -20,10 +20,12 @@ beforeAll(() => {
   );
 });
 
-describe.each([
-  ['sns-sqs', () => process.env.FAUXQS_ENDPOINT!],
-  ['eventbridge', () => process.env.MOTO_ENDPOINT!],
-])('the sample shop as two processes over %s', (transport, endpoint) => {
+describe.each<[string, Emulator]>([
+  ['sns-sqs', 'fauxqs'],
+  ['eventbridge', 'moto'],
+  ['sns-sqs', 'localstack'],
+  ['eventbridge', 'localstack'],
+])('the sample shop as two processes over %s on %s', (transport, emulator) => {
   const services: ServiceProcess[] = [];
 
   afterEach(async () => {
@@ -40,7 +42,7 @@ describe.each([
     const env = {
       EVENTS_TRANSPORT: transport,
       EVENTS_PROVISION: 'true',
-      AWS_ENDPOINT_URL: endpoint(),
+      AWS_ENDPOINT_URL: endpointOf(emulator),
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',

@@ -1,4 +1,10 @@
-import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Injectable } from '@nestjs/common';
 import {
   defineEvent,
@@ -9,7 +15,7 @@ import {
 } from '@nestjs-events/core';
 import { EventBridgeTransport } from '@nestjs-events/eventbridge';
 import { z } from 'zod';
-import { awsTestConfig, uniqueName } from '../fixtures/aws';
+import { awsTestConfig, EVENTBRIDGE_EMULATORS, uniqueName } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingNoted } from '../fixtures/events';
 import { RecordingSqsClient } from '../fixtures/received-messages';
@@ -24,10 +30,11 @@ const PaymentMade = defineEvent({
 });
 
 // numeric and $or are among the operators moto's rule matching implements (it has no wildcard,
-// and its TestEventPattern is a stub), so the rules below are really evaluated by the emulator.
+// and its TestEventPattern is a stub), and LocalStack's implements them too, so the rules below
+// are really evaluated by the emulator.
 const BIG: EventPattern = { data: { amount: [{ numeric: ['>=', 100_000] }] } };
 
-describe('EventBridge broker-side filtering on moto', () => {
+describe.each(EVENTBRIDGE_EMULATORS)('EventBridge broker-side filtering on %s', (emulator) => {
   let app: TestApp | undefined;
   let queues: QueueInspector;
   let events: EventBridgeClient;
@@ -36,9 +43,9 @@ describe('EventBridge broker-side filtering on moto', () => {
   let bus: string;
 
   beforeEach(() => {
-    queues = new QueueInspector('moto');
-    events = new EventBridgeClient(awsTestConfig('moto'));
-    sqs = new RecordingSqsClient('moto');
+    queues = new QueueInspector(emulator);
+    events = new EventBridgeClient(awsTestConfig(emulator));
+    sqs = new RecordingSqsClient(emulator);
     prefix = uniqueName('ebf');
     bus = `${prefix}-bus`;
   });
@@ -56,7 +63,7 @@ describe('EventBridge broker-side filtering on moto', () => {
       {
         transports: [
           new EventBridgeTransport({
-            ...awsTestConfig('moto'),
+            ...awsTestConfig(emulator),
             eventBusName: bus,
             queues: [{ name: queue, waitTimeSeconds: 1 }],
             provision: true,
@@ -72,6 +79,46 @@ describe('EventBridge broker-side filtering on moto', () => {
   async function pollTwiceMore(): Promise<void> {
     const receives = sqs.receives;
     await until(() => sqs.receives >= receives + 2, 10_000, 'two more polls');
+  }
+
+  /**
+   * A queue of its own with a rule for every event of the app, created after the transport's
+   * rules. LocalStack routes each PutEvents entry on a thread of its own after the call returned
+   * (as AWS does), trying the rules of the bus one after the other in the order they were
+   * created; moto routes every entry before it returns. So, on both, once an event is in this
+   * queue, the handler's rule has had it: had the rule let it through, it would be in the
+   * handler's queue by then.
+   */
+  async function witness(): Promise<(eventId: string) => Promise<void>> {
+    const name = `${prefix}-witness`;
+    const { QueueUrl } = await queues.client.send(new CreateQueueCommand({ QueueName: name }));
+    const { Attributes } = await queues.client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await events.send(
+      new PutRuleCommand({
+        Name: name,
+        EventBusName: bus,
+        EventPattern: JSON.stringify({ source: ['test'] }),
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: name,
+        EventBusName: bus,
+        Targets: [{ Id: 'witness', Arn: Attributes!.QueueArn }],
+      }),
+    );
+    const bodies: string[] = [];
+    return (eventId) =>
+      until(
+        async () => {
+          bodies.push(...(await queues.drain(name, 1, 1000)).map((m) => m.Body ?? ''));
+          return bodies.some((body) => body.includes(eventId));
+        },
+        10_000,
+        `event ${eventId} in the witness queue`,
+      );
   }
 
   async function expectQueuesEmpty(queue: string): Promise<void> {
@@ -93,6 +140,7 @@ describe('EventBridge broker-side filtering on moto', () => {
       }
     }
     const { app: nest, probe } = await boot([BigPayments], queue);
+    const routed = await witness();
     const rule = await events.send(
       new DescribeRuleCommand({ Name: `${queue}-events`, EventBusName: bus }),
     );
@@ -104,11 +152,11 @@ describe('EventBridge broker-side filtering on moto', () => {
     const small = PaymentMade.create({ amount: 50 });
     const edge = PaymentMade.create({ amount: 100_000 });
     const large = PaymentMade.create({ amount: 150_000 });
-    // One PutEvents call: moto routes every entry to every matching rule before it returns, so
-    // by the time the matching ones are handled the small one would be in the queue too.
     await nest.get(EventBus).publishAll([small, edge, large]);
     await probe.waitFor('payment.made', (e) => e.id === edge.id, { timeoutMs: 10_000 });
     await probe.waitFor('payment.made', (e) => e.id === large.id, { timeoutMs: 10_000 });
+    // The small one has been through the rule: had it matched, it would be in the queue now.
+    await routed(small.id);
     await pollTwiceMore();
 
     // The broker filtered: the small payment was never received, so the in-process filter (which
@@ -136,6 +184,7 @@ describe('EventBridge broker-side filtering on moto', () => {
       }
     }
     const { app: nest, probe } = await boot([Mixed], queue);
+    const routed = await witness();
     const rule = await events.send(
       new DescribeRuleCommand({ Name: `${queue}-events`, EventBusName: bus }),
     );
@@ -155,6 +204,7 @@ describe('EventBridge broker-side filtering on moto', () => {
     await nest.get(EventBus).publishAll([small, note, large]);
     const handlers = nest.get(Mixed);
     await until(() => handlers.seen.length === 2, 10_000, 'the note and the large payment');
+    await routed(small.id);
     await pollTwiceMore();
 
     expect(handlers.seen.sort()).toEqual(['note n', 'payment 150000']);

@@ -12,14 +12,14 @@ import {
   type EventBridgeTransportOptions,
 } from '@nestjs-events/eventbridge';
 import { DEAD_LETTER_ATTRIBUTES } from '@nestjs-events/sqs';
-import { awsTestConfig, uniqueName } from '../fixtures/aws';
+import { awsTestConfig, EVENTBRIDGE_EMULATORS, uniqueName } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingArchived, ThingHappened, ThingNoted } from '../fixtures/events';
 import { QueueInspector } from '../fixtures/sqs-queue';
 
 jest.setTimeout(30_000);
 
-describe('EventBridge consumer and provisioning on moto', () => {
+describe.each(EVENTBRIDGE_EMULATORS)('EventBridge consumer and provisioning on %s', (emulator) => {
   let app: TestApp | undefined;
   let queues: QueueInspector;
   let events: EventBridgeClient;
@@ -28,8 +28,8 @@ describe('EventBridge consumer and provisioning on moto', () => {
   let queue: string;
 
   beforeEach(() => {
-    queues = new QueueInspector('moto');
-    events = new EventBridgeClient(awsTestConfig('moto'));
+    queues = new QueueInspector(emulator);
+    events = new EventBridgeClient(awsTestConfig(emulator));
     prefix = uniqueName('ebc');
     bus = `${prefix}-bus`;
     queue = `${prefix}-q`;
@@ -43,7 +43,7 @@ describe('EventBridge consumer and provisioning on moto', () => {
 
   function transportWith(options: Partial<EventBridgeTransportOptions> = {}) {
     return new EventBridgeTransport({
-      ...awsTestConfig('moto'),
+      ...awsTestConfig(emulator),
       eventBusName: bus,
       queues: [{ name: queue, waitTimeSeconds: 1, visibilityTimeoutSeconds: 5 }],
       provision: true,

@@ -5,17 +5,18 @@ import {
   type PutEventsCommandOutput,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { awsTestConfig } from '../fixtures/aws';
+import { awsTestConfig, type Emulator } from '../fixtures/aws';
 
 /**
- * An EventBridge client on moto that records every PutEvents call and can lose entries on the
+ * An EventBridge client on `emulator` that records every PutEvents call and can lose entries on the
  * way, the way EventBridge reports a partial failure: those entries are not sent, and come back
  * in `Entries` with an `ErrorCode` (counted in `FailedEntryCount`).
  */
 export function lossyEventBridgeClient(
+  emulator: Emulator,
   drop: (call: number, entryIndex: number, detail: string) => string | undefined = () => undefined,
 ) {
-  const client = new EventBridgeClient(awsTestConfig('moto'));
+  const client = new EventBridgeClient(awsTestConfig(emulator));
   /** Detail types of the entries of each PutEvents call, in order. */
   const calls: string[][] = [];
   client.middlewareStack.add(

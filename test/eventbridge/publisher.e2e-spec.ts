@@ -7,7 +7,7 @@ import {
   PublishError,
   ReservedEventSourceError,
 } from '@nestjs-events/eventbridge';
-import { awsTestConfig, uniqueName } from '../fixtures/aws';
+import { awsTestConfig, EVENTBRIDGE_EMULATORS, uniqueName } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingHappened } from '../fixtures/events';
 import { until } from '../fixtures/until';
@@ -15,7 +15,7 @@ import { lossyEventBridgeClient } from './lossy-eventbridge.client';
 
 jest.setTimeout(30_000);
 
-describe('EventBridge publisher on moto', () => {
+describe.each(EVENTBRIDGE_EMULATORS)('EventBridge publisher on %s', (emulator) => {
   let app: TestApp | undefined;
   let client: EventBridgeClient | undefined;
   afterEach(async () => {
@@ -42,7 +42,7 @@ describe('EventBridge publisher on moto', () => {
     client = eventBridgeClient;
     const prefix = uniqueName('ebp');
     const transport = new EventBridgeTransport({
-      ...awsTestConfig('moto'),
+      ...awsTestConfig(emulator),
       eventBridgeClient,
       eventBusName: `${prefix}-bus`,
       queues: publishOnly ? [] : [{ name: `${prefix}-q`, waitTimeSeconds: 1 }],
@@ -60,7 +60,7 @@ describe('EventBridge publisher on moto', () => {
     Array.from({ length: count }, (_, i) => ThingHappened.create({ name: name(i), size: i }));
 
   it('sends at most 10 entries per PutEvents call, and delivers every event', async () => {
-    const lossy = lossyEventBridgeClient();
+    const lossy = lossyEventBridgeClient(emulator);
     const { app: test } = await boot(lossy.client);
     const events = things(23);
     await test.app.get(EventBus).publishAll(events);
@@ -72,7 +72,7 @@ describe('EventBridge publisher on moto', () => {
   });
 
   it('splits calls at the 256 KiB request limit, and refuses an oversize event before sending', async () => {
-    const lossy = lossyEventBridgeClient();
+    const lossy = lossyEventBridgeClient(emulator);
     const { app: test } = await boot(lossy.client, { publishOnly: true });
     const bus = test.app.get(EventBus);
     // Each entry is a little over 100 KiB: two fit in a request, three do not.
@@ -90,7 +90,7 @@ describe('EventBridge publisher on moto', () => {
   });
 
   it('retries only the entries reported as failed, and delivers every event once', async () => {
-    const lossy = lossyEventBridgeClient((call, index) =>
+    const lossy = lossyEventBridgeClient(emulator, (call, index) =>
       call === 0 && index % 3 === 0 ? 'InternalException' : undefined,
     );
     const { app: test } = await boot(lossy.client);
@@ -104,7 +104,7 @@ describe('EventBridge publisher on moto', () => {
   });
 
   it('raises a PublishError listing the ids that still failed after the last retry', async () => {
-    const lossy = lossyEventBridgeClient((_call, _index, detail) =>
+    const lossy = lossyEventBridgeClient(emulator, (_call, _index, detail) =>
       detail.includes('"name":"e1"') ? 'ThrottlingException' : undefined,
     );
     const { app: test, transport } = await boot(lossy.client);
@@ -122,7 +122,7 @@ describe('EventBridge publisher on moto', () => {
   });
 
   it('fails an entry with a non-retryable error code at once', async () => {
-    const lossy = lossyEventBridgeClient((_call, index) =>
+    const lossy = lossyEventBridgeClient(emulator, (_call, index) =>
       index === 0 ? 'MalformedDetail' : undefined,
     );
     const { app: test } = await boot(lossy.client);
@@ -135,7 +135,7 @@ describe('EventBridge publisher on moto', () => {
   });
 
   it('refuses a source starting with "aws." before sending anything', async () => {
-    const lossy = lossyEventBridgeClient();
+    const lossy = lossyEventBridgeClient(emulator);
     const { app: test } = await boot(lossy.client, { publishOnly: true, source: 'aws.things' });
     const attempt = test.app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
     await expect(attempt).rejects.toThrow(ReservedEventSourceError);

@@ -15,7 +15,7 @@ import {
 } from '@nestjs-events/core';
 import { SnsSqsTransport, type SnsSqsTransportOptions } from '@nestjs-events/sns';
 import { z } from 'zod';
-import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';
+import { awsTestConfig, SNS_SQS_EMULATORS, uniqueName, type Emulator } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingNoted } from '../fixtures/events';
 import { RecordingSqsClient } from '../fixtures/received-messages';
@@ -29,7 +29,7 @@ const PaymentMade = defineEvent({
   schema: z.object({ amount: z.number(), reference: z.string() }),
 });
 
-// Exact values, prefix and numeric on the body are what both emulators' filter policies
+// Exact values, prefix and numeric on the body are what all three emulators' filter policies
 // implement alike (fauxqs has no equals-ignore-case, wildcard or cidr and skips arrays in the
 // body; moto compares equals-ignore-case against the policy value without lowering it).
 const BIG: EventPattern = { data: { amount: [{ numeric: ['>=', 100_000] }] } };
@@ -41,7 +41,7 @@ interface Filter {
   readonly scope: string | undefined;
 }
 
-describe.each<Emulator>(['fauxqs', 'moto'])('SNS broker-side filtering on %s', (emulator) => {
+describe.each(SNS_SQS_EMULATORS)('SNS broker-side filtering on %s', (emulator) => {
   let app: TestApp | undefined;
   let queues: QueueInspector;
   let sns: SNSClient;
@@ -235,17 +235,18 @@ describe.each<Emulator>(['fauxqs', 'moto'])('SNS broker-side filtering on %s', (
 
 // moto 5.2.5 answers Publish with a 500 when a subscription's MessageBody policy has an "$or" (it
 // evaluates the alternatives as message attributes and fails on the body's plain values), so the
-// union of several handlers is shown on fauxqs only.
-describe('SNS broker-side filtering of several handlers on fauxqs', () => {
+// union of several handlers is shown on fauxqs and LocalStack.
+const withOr: Emulator[] = ['fauxqs', 'localstack'];
+describe.each(withOr)('SNS broker-side filtering of several handlers on %s', (emulator) => {
   let app: TestApp | undefined;
   let queues: QueueInspector;
   let sns: SNSClient;
   let sqs: RecordingSqsClient;
 
   beforeEach(() => {
-    queues = new QueueInspector('fauxqs');
-    sns = new SNSClient(awsTestConfig('fauxqs'));
-    sqs = new RecordingSqsClient('fauxqs');
+    queues = new QueueInspector(emulator);
+    sns = new SNSClient(awsTestConfig(emulator));
+    sqs = new RecordingSqsClient(emulator);
   });
   afterEach(async () => {
     await app?.app.close();
@@ -276,7 +277,7 @@ describe('SNS broker-side filtering of several handlers on fauxqs', () => {
       {
         transports: [
           new SnsSqsTransport({
-            ...awsTestConfig('fauxqs'),
+            ...awsTestConfig(emulator),
             topics: { arn: shared! },
             queues: [{ name: queue, waitTimeSeconds: 1 }],
             provision: true,

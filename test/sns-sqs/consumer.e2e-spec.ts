@@ -15,7 +15,7 @@ import {
   type SnsSqsTransportOptions,
 } from '@nestjs-events/sns';
 import { DEAD_LETTER_ATTRIBUTES } from '@nestjs-events/sqs';
-import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';
+import { awsTestConfig, SNS_SQS_EMULATORS, uniqueName } from '../fixtures/aws';
 import { countCalls } from '../fixtures/sdk-calls';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingArchived, ThingHappened, ThingNoted } from '../fixtures/events';
@@ -24,7 +24,7 @@ import { until } from '../fixtures/until';
 
 jest.setTimeout(30_000);
 
-describe.each<Emulator>(['fauxqs', 'moto'])('SQS consumer on %s', (emulator) => {
+describe.each(SNS_SQS_EMULATORS)('SQS consumer on %s', (emulator) => {
   let app: TestApp | undefined;
   let queues: QueueInspector;
   let prefix: string;
@@ -326,7 +326,7 @@ describe.each<Emulator>(['fauxqs', 'moto'])('SQS consumer on %s', (emulator) => 
   });
 });
 
-describe.each<Emulator>(['fauxqs', 'moto'])('FIFO on %s', (emulator) => {
+describe.each(SNS_SQS_EMULATORS)('FIFO on %s', (emulator) => {
   it('dead-letters a poison message of a FIFO queue into its FIFO dead-letter queue', async () => {
     const prefix = uniqueName('fifo-dlq');
     const queue = `${prefix}-q.fifo`;

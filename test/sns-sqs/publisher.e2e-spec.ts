@@ -9,7 +9,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { EventBus, EventHandler } from '@nestjs-events/core';
 import { PublishError, SnsSqsTransport } from '@nestjs-events/sns';
-import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';
+import { awsTestConfig, SNS_SQS_EMULATORS, uniqueName, type Emulator } from '../fixtures/aws';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
 import { ThingHappened } from '../fixtures/events';
 import { freePort } from '@sample/emulators';
@@ -64,7 +64,7 @@ function lossySnsClient(
   return { client, calls };
 }
 
-describe.each<Emulator>(['fauxqs', 'moto'])('SNS publisher on %s', (emulator) => {
+describe.each(SNS_SQS_EMULATORS)('SNS publisher on %s', (emulator) => {
   let app: TestApp | undefined;
   afterEach(async () => {
     await app?.app.close();

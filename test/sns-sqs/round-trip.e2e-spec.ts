@@ -3,9 +3,9 @@ import { EventBus, EventHandler, type EventOf } from '@nestjs-events/core';
 import { SnsSqsTransport } from '@nestjs-events/sns';
 import { ThingHappened, ThingHappenedV1 } from '../fixtures/events';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
-import { awsTestConfig, uniqueName, type Emulator } from '../fixtures/aws';
+import { awsTestConfig, SNS_SQS_EMULATORS, uniqueName } from '../fixtures/aws';
 
-describe.each<Emulator>(['fauxqs', 'moto'])('SNS/SQS round trip on %s', (emulator) => {
+describe.each(SNS_SQS_EMULATORS)('SNS/SQS round trip on %s', (emulator) => {
   @Injectable()
   class Recorder {
     readonly seen: EventOf<typeof ThingHappened>[] = [];
