@@ -150,8 +150,9 @@ describe.each(SNS_SQS_EMULATORS)('SNS broker-side filtering on %s', (emulator) =
     });
 
     const { small, edge, large } = payments();
-    // One PublishBatch: the emulator fans every entry out before it answers, so by the time the
-    // matching ones are handled the small one would be in the queue too.
+    // One PublishBatch: the emulator fans every entry out before it answers (LocalStack filters
+    // the batch before it answers, then sends what passed in one SendMessageBatch), so by the
+    // time the matching ones are handled the small one would be in the queue too.
     await nest.get(EventBus).publishAll([small, edge, large]);
     await probe.waitFor('payment.made', (e) => e.id === large.id, { timeoutMs: 10_000 });
     await probe.waitFor('payment.made', (e) => e.id === edge.id, { timeoutMs: 10_000 });
