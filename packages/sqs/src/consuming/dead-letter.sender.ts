@@ -66,7 +66,7 @@ export class DeadLetterSender {
     }
     // Not deleted, so not lost: it comes back, and the redrive policy moves it eventually.
     this.logger.error(
-      `Could not send message ${message.MessageId} to the dead-letter queue: ${(failure as Error).message}; ` +
+      `Could not send message ${message.MessageId} to the dead-letter queue: ${describeError(failure)}; ` +
         'it stays in the queue',
     );
     return false;

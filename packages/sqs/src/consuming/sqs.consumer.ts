@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import {
   backoffDelay,
   describeError,
+  stackOf,
   settlesWithin,
   type EventSubscription,
 } from '@nestjs-events/core/transport';
@@ -231,7 +232,7 @@ export class SqsConsumer {
   private track(work: Promise<unknown>): void {
     const tracked = work
       .catch((error: unknown) =>
-        this.logger.error('Unexpected failure while processing a message', (error as Error).stack),
+        this.logger.error('Unexpected failure while processing a message', stackOf(error)),
       )
       .finally(() => {
         this.inFlight.delete(tracked);
@@ -279,7 +280,7 @@ export class SqsConsumer {
         )
         .catch((error: unknown) =>
           this.logger.warn(
-            `Could not extend the visibility of message ${message.MessageId}: ${(error as Error).message}`,
+            `Could not extend the visibility of message ${message.MessageId}: ${describeError(error)}`,
           ),
         );
     }, every);
@@ -298,7 +299,7 @@ export class SqsConsumer {
     } catch (error) {
       // The message comes back anyway when its current visibility timeout ends.
       this.logger.warn(
-        `Could not schedule the retry of message ${message.MessageId}: ${(error as Error).message}`,
+        `Could not schedule the retry of message ${message.MessageId}: ${describeError(error)}`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import type { TransportHealth } from '@nestjs-events/core';
+import { redactSecrets } from '@nestjs-events/core/transport';
 import type { SqsConsumerOptions } from '../consuming/sqs-consumer-options.interface';
 import type { SqsConsumerStatus } from '../consuming/sqs.consumer';
 
@@ -170,19 +171,9 @@ export function publisherHealth(publisher: PublisherHealthInput): PublisherHealt
 }
 
 /**
- * Error messages end up in a health endpoint that may be public: the SDK's own messages carry no
- * secrets, but a message quoting a URL or a request could, so whatever looks like one is masked.
+ * Error messages end up in a health endpoint that may be public: whatever looks like a credential
+ * is masked, and long messages are cut.
  */
 export function redact(message: string): string {
-  const masked = message
-    // user:password@ in URLs
-    .replace(/(\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1***@')
-    // access key ids (long-term AKIA…, temporary ASIA…)
-    .replace(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '$1***')
-    // presigned URL and signing parameters
-    .replace(
-      /\b(X-Amz-(?:Credential|Security-Token|Signature)|AWSAccessKeyId|Signature|Credential)=[^\s&,"']+/gi,
-      '$1=***',
-    );
-  return masked.length > MAX_ERROR_MESSAGE ? `${masked.slice(0, MAX_ERROR_MESSAGE)}…` : masked;
+  return redactSecrets(message, MAX_ERROR_MESSAGE);
 }

@@ -1,6 +1,6 @@
 import type * as Sqs from '@aws-sdk/client-sqs';
 import type { Logger } from '@nestjs/common';
-import { describeError } from '@nestjs-events/core/transport';
+import { describeError, stackOf } from '@nestjs-events/core/transport';
 import type { DeadLetterSource } from '../consuming/dead-letter.sender';
 import type { LambdaQueue, LambdaQueues } from './lambda-queues';
 import type { SqsBatchResponse, SqsEventRecord } from './sqs-event.interface';
@@ -94,7 +94,7 @@ export class SqsRecordsRunner {
     } catch (error) {
       queue.logger.error(
         `Unexpected failure while processing message ${record.messageId}; it is reported as failed`,
-        (error as Error).stack,
+        stackOf(error),
       );
       return false;
     }
