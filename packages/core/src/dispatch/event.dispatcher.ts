@@ -23,6 +23,8 @@ export interface EventDispatcherConfig {
   readonly queue?: string;
   /** Content filter, compiled once at bootstrap. */
   readonly filter?: EventMatcher;
+  /** The pattern `filter` was compiled from, for `SubscriptionSet` to index. */
+  readonly filterPattern?: EventPattern;
   /** What brokers may filter on before delivery (see `EventSubscription.pattern`). */
   readonly pattern?: EventPattern;
   /** Claim → run → complete around the invocation, for handlers marked `@Idempotent()`. */
@@ -44,12 +46,15 @@ export class EventDispatcher implements EventSubscription {
   readonly eventTypes: readonly string[];
   readonly queue?: string;
   readonly pattern?: EventPattern;
+  /** See `EventDispatcherConfig.filterPattern`; undefined unless `filter` is set. */
+  readonly filterPattern?: EventPattern;
 
   constructor(private readonly config: EventDispatcherConfig) {
     this.handler = config.handler;
     this.eventTypes = config.eventTypes;
     this.queue = config.queue;
     this.pattern = config.pattern;
+    this.filterPattern = config.filter && config.filterPattern;
   }
 
   matches(type: string): boolean {
@@ -81,11 +86,21 @@ export class EventDispatcher implements EventSubscription {
     }
   }
 
+  /** The definition that events of `type` are prepared with: handlers sharing it see alike. */
+  definitionFor(type: string): EventDefinition | undefined {
+    return this.config.definitions.get(type);
+  }
+
+  /**
+   * Reports `prepared` (the event once prepared) as filtered out, as `handle` does when the
+   * pattern rejects it; for `SubscriptionSet`, which evaluated the pattern on its behalf.
+   */
+  skipFiltered(prepared: EventEnvelope): Promise<DeliveryOutcome> {
+    return this.config.outcome.filtered(prepared);
+  }
+
   /** Lifts the event to the selected definition's version and validates it when needed. */
-  private prepare(
-    event: EventEnvelope,
-    delivery: DeliveryInfo,
-  ): EventEnvelope | Promise<EventEnvelope> {
+  prepare(event: EventEnvelope, delivery: DeliveryInfo): EventEnvelope | Promise<EventEnvelope> {
     const definition = this.config.definitions.get(event.type);
     if (!definition) return event;
     const lifted = definition.upcast(event);

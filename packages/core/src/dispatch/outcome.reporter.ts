@@ -8,6 +8,8 @@ import type { DeliveryOutcome } from '../transport/transport.interface';
 
 const HANDLED: DeliveryOutcome = { status: 'handled' };
 const SKIPPED: DeliveryOutcome = { status: 'skipped' };
+/** Shared: a settled promise can be awaited by any number of callers. */
+const SKIPPED_PROMISE = Promise.resolve(SKIPPED);
 
 /**
  * Turns how one delivery ended into what the transport should do next, per the handler's retry
@@ -43,6 +45,13 @@ export class OutcomeReporter {
       monitor.notify({ kind: 'handled', event, handler, attempt, durationMs });
     }
     return HANDLED;
+  }
+
+  /** The content filter rejected `event` (as the handler would have seen it). */
+  filtered(event: EventEnvelope): Promise<DeliveryOutcome> {
+    const { monitor, handler } = this;
+    if (monitor.observed) monitor.notify({ kind: 'skipped', event, handler, reason: 'filtered' });
+    return SKIPPED_PROMISE;
   }
 
   failed(event: EventEnvelope, attempt: number, error: unknown): DeliveryOutcome {

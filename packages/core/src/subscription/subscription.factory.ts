@@ -84,6 +84,7 @@ export class SubscriptionFactory {
       definitions,
       queue: options.queue,
       filter,
+      filterPattern: pattern,
       pattern: pattern && brokerPattern(pattern, definitions),
       idempotency,
       invoke,

@@ -4,6 +4,8 @@
  *
  * - the seam: `Transport`, the `EventSubscription`s it is handed at bootstrap and the
  *   `DeliveryOutcome` each delivery comes back with (the retry decision is core's);
+ * - dispatching: `SubscriptionSet` picks the subscriptions that take an event and hands it to
+ *   them, with one pattern-index lookup where many handlers of its type filter on content;
  * - publishing: batching by count and bytes, bounded calls in flight, retry of failed entries
  *   only, outcome tracking for health, `PublishError` and `OversizeEventError`;
  * - consuming: `assertEventEnvelope` for what arrives from outside, type selectors for broker
@@ -18,6 +20,12 @@ export type {
   Transport,
   TransportHealth,
 } from './transport.interface';
+export {
+  INDEX_PATTERNS_FROM,
+  SubscriptionSet,
+  type DispatchSettle,
+  type SubscriptionSetOptions,
+} from '../dispatch/subscription.set';
 export { chunkBatches } from './publishing/batch.chunker';
 export { mapLimited, PUBLISH_CALLS_IN_FLIGHT } from './publishing/map-limited';
 export {
@@ -40,6 +48,7 @@ export {
   type TypeSelectorValue,
 } from '../selectors/event-type-matcher';
 export { backoffDelay } from '../retry/backoff';
-export { describeError } from '../errors/describe-error';
+export { describeError, stackOf } from '../errors/describe-error';
+export { MAX_ERROR_TEXT, redactSecrets } from '../errors/redact-secrets';
 export { settlesWithin } from '../lifecycle/settles-within';
 export { loadOptionalDependency, tryLoadOptionalDependency } from '../utils/optional-dependency';
