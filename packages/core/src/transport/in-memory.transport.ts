@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from 'eventemitter2';
+import { SubscriptionSet } from '../dispatch/subscription.set';
 import { TransportStoppedError } from '../errors/transport-stopped.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { describeError } from '../errors/describe-error';
@@ -7,6 +8,7 @@ import { settlesWithin } from '../lifecycle/settles-within';
 import { EventLogger } from '../observability/event-log';
 import type {
   DeadLetterReason,
+  DeliveryInfo,
   DeliveryOutcome,
   EventSubscription,
   Transport,
@@ -41,6 +43,15 @@ export interface DeadLetter extends DeadLetterReason {
 
 type Listener = (event: EventEnvelope) => void;
 
+/** The subscriptions with one and the same selector, reached through one listener. */
+interface SelectorGroup {
+  readonly subscriptions: EventSubscription[];
+  /** Built at the first event after a subscription was added. */
+  set?: SubscriptionSet;
+}
+
+const FIRST_DELIVERY: DeliveryInfo = { attempt: 1, trusted: true };
+
 /**
  * Delivers events inside the process through EventEmitter2. Each handler is its own subscriber:
  * it is retried, dead-lettered and drained independently of the others. Delivery is asynchronous,
@@ -52,6 +63,7 @@ export class InMemoryTransport implements Transport {
   private readonly eventLogger: EventLogger;
   private readonly emitter: EventEmitter2;
   private readonly listeners: Array<[string, Listener]> = [];
+  private readonly bySelector = new Map<string, SelectorGroup>();
   private readonly maxDeadLetters: number;
   private readonly deadLetterList: DeadLetter[] = [];
   private readonly retries = new Map<NodeJS.Timeout, () => void>();
@@ -102,30 +114,45 @@ export class InMemoryTransport implements Transport {
   }
 
   subscribe(subscription: EventSubscription): void {
-    let listener: Listener = (event) => this.deliver(subscription, event, 1);
-    if (subscription.eventTypes.length > 1) {
-      // A handler that selects both `order.created` and `order.*` must still run once per event:
-      // EventEmitter2 calls its listeners synchronously, so remember the event for this turn only.
-      let current: EventEnvelope | undefined;
-      listener = (event) => {
-        if (event === current) return;
-        current = event;
-        queueMicrotask(() => (current = undefined));
-        this.deliver(subscription, event, 1);
-      };
+    if (subscription.eventTypes.length === 1) {
+      // One listener per selector, so that the handlers it reaches are dispatched together: with
+      // many of them filtering on content, one pattern-index lookup picks those that run.
+      const [selector] = subscription.eventTypes;
+      let group = this.bySelector.get(selector);
+      if (!group) {
+        const created: SelectorGroup = { subscriptions: [] };
+        this.bySelector.set(selector, created);
+        this.listen(selector, (event) => {
+          created.set ??= new SubscriptionSet(created.subscriptions, { routed: true });
+          created.set.dispatch(event, FIRST_DELIVERY, this.track);
+        });
+        group = created;
+      }
+      group.subscriptions.push(subscription);
+      group.set = undefined;
+      return;
     }
-    for (const selector of subscription.eventTypes) {
-      this.emitter.on(selector, listener);
-      this.listeners.push([selector, listener]);
-    }
+    // A handler that selects both `order.created` and `order.*` must still run once per event:
+    // EventEmitter2 calls its listeners synchronously, so remember the event for this turn only.
+    let current: EventEnvelope | undefined;
+    const listener: Listener = (event) => {
+      if (event === current) return;
+      current = event;
+      queueMicrotask(() => (current = undefined));
+      this.deliver(subscription, event, 1);
+    };
+    for (const selector of subscription.eventTypes) this.listen(selector, listener);
   }
 
   start(): Promise<void> {
     if (this.state !== 'created') return Promise.resolve();
     this.state = 'started';
     const held = this.beforeStart.splice(0);
+    // Counted as in flight while emitting, as publish() does, since deliveries are counted once
+    // their handler has started.
+    this.inFlight++;
     for (const event of held) this.emitter.emit(event.type, event);
-    this.notifyIfIdle();
+    this.done();
     return Promise.resolve();
   }
 
@@ -151,6 +178,7 @@ export class InMemoryTransport implements Transport {
     }
     for (const [selector, listener] of this.listeners) this.emitter.off(selector, listener);
     this.listeners.length = 0;
+    this.bySelector.clear();
     this.state = 'stopped';
   }
 
@@ -170,6 +198,21 @@ export class InMemoryTransport implements Transport {
     if (this.inFlight === 0 && this.beforeStart.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
+
+  private listen(selector: string, listener: Listener): void {
+    this.emitter.on(selector, listener);
+    this.listeners.push([selector, listener]);
+  }
+
+  /** Follows a first delivery that `SubscriptionSet.dispatch` started. */
+  private readonly track = (
+    outcome: Promise<DeliveryOutcome>,
+    subscription: EventSubscription,
+    event: EventEnvelope,
+  ): void => {
+    this.inFlight++;
+    void outcome.then((settled) => this.settle(subscription, event, 1, settled));
+  };
 
   private deliver(subscription: EventSubscription, event: EventEnvelope, attempt: number): void {
     this.inFlight++;
