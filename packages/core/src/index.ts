@@ -33,7 +33,12 @@ export { Idempotent } from './decorators/idempotent.decorator';
 
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 export type { IdempotencyOptions } from './idempotency/idempotency-options.interface';
-export type { ClaimResult, IdempotencyStore } from './idempotency/idempotency-store.interface';
+export type {
+  ClaimOptions,
+  ClaimResult,
+  IdempotencyStore,
+} from './idempotency/idempotency-store.interface';
+export { idempotencyStoreKey, payloadFingerprint } from './idempotency/idempotency-key';
 export {
   MemoryIdempotencyStore,
   type MemoryIdempotencyStoreOptions,

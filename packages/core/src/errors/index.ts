@@ -5,3 +5,4 @@ export * from './invalid-event.error';
 export * from './non-retryable.error';
 export * from './transport-stopped.error';
 export * from './publish.error';
+export * from './idempotency.errors';

@@ -1,17 +1,57 @@
 import type { HandlingContext } from '../context/event-context';
+import {
+  IdempotencyConflictError,
+  IdempotencyLockLostError,
+  IdempotencyStoreTimeoutError,
+} from '../errors/idempotency.errors';
+import { NonRetryableError } from '../errors/non-retryable.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import type { IdempotencyStore } from './idempotency-store.interface';
+import { idempotencyStoreKey, payloadFingerprint } from './idempotency-key';
+import type { ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 import { IdempotentRunner } from './idempotent.runner';
 import { MemoryIdempotencyStore } from './memory-idempotency.store';
 import { resolveIdempotencyOptions } from './resolve-idempotency-options';
 
 const OPTIONS = resolveIdempotencyOptions('test');
+const KEY = idempotencyStoreKey('Points.credit', 'e-1');
 
-function handling(id = 'e-1'): HandlingContext {
-  return { event: { id } as EventEnvelope, handler: 'Points.credit', attempt: 1 };
+function handling(id = 'e-1', data: unknown = { points: 10 }): HandlingContext {
+  return {
+    event: { id, type: 'order.paid', data } as EventEnvelope,
+    handler: 'Points.credit',
+    attempt: 1,
+  };
+}
+
+/** A store whose every method is a mock over a memory store, to script or count calls. */
+function spiedStore() {
+  const memory = new MemoryIdempotencyStore();
+  const store = {
+    claim: jest.fn((key: string, options: Parameters<IdempotencyStore['claim']>[1]) =>
+      memory.claim(key, options),
+    ),
+    complete: jest.fn((key: string, token: string, options: { ttlMs: number }) =>
+      memory.complete(key, token, options),
+    ),
+    release: jest.fn((key: string, token: string) => memory.release(key, token)),
+    extend: jest.fn((key: string, token: string, options: { lockTtlMs: number }) =>
+      memory.extend(key, token, options),
+    ),
+  } satisfies IdempotencyStore;
+  return { store, memory };
+}
+
+/** Work that takes `ms` of (fake) time. */
+function slowWork(ms: number) {
+  return jest.fn(() => new Promise<string>((resolve) => setTimeout(() => resolve('done'), ms)));
 }
 
 describe('IdempotentRunner', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
   it('runs the work once per key, and marks later deliveries as duplicates', async () => {
     const runner = new IdempotentRunner(new MemoryIdempotencyStore());
     const work = jest.fn(() => 'done');
@@ -22,19 +62,45 @@ describe('IdempotentRunner', () => {
     expect(again.skipped).toBe('duplicate');
   });
 
-  it('scopes keys by handler name', async () => {
-    const store = new MemoryIdempotencyStore();
-    const claim = jest.spyOn(store, 'claim');
+  it('claims a hash of handler and key, with the fingerprint of the data', async () => {
+    const { store } = spiedStore();
     await new IdempotentRunner(store).run(handling(), OPTIONS, () => undefined);
-    expect(claim).toHaveBeenCalledWith('Points.credit:e-1', { lockTtlMs: OPTIONS.lockTtlMs });
+    expect(store.claim).toHaveBeenCalledWith(KEY, {
+      lockTtlMs: OPTIONS.lockTtlMs,
+      fingerprint: payloadFingerprint({ points: 10 }),
+    });
+    expect(KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(idempotencyStoreKey('Points.debit', 'e-1')).not.toBe(KEY);
+  });
+
+  it('gives the store a key of the same size for a 100 KiB event id', async () => {
+    const { store } = spiedStore();
+    const id = 'x'.repeat(100 * 1024);
+    await new IdempotentRunner(store).run(handling(id), OPTIONS, () => undefined);
+    expect(store.claim.mock.calls[0][0]).toHaveLength(43);
+  });
+
+  it('keeps ids apart that differ only in a lone surrogate', async () => {
+    const runner = new IdempotentRunner(new MemoryIdempotencyStore());
+    const work = jest.fn();
+    // Both become "a\uFFFD" once encoded as UTF-8.
+    await runner.run(handling('a\ud800'), OPTIONS, work);
+    await runner.run(handling('a\udc00'), OPTIONS, work);
+    expect(work).toHaveBeenCalledTimes(2);
+    expect(idempotencyStoreKey('h', 'a\ud800')).not.toBe(idempotencyStoreKey('h', 'a\udc00'));
+    // A handler name cannot run into the key.
+    expect(idempotencyStoreKey('a', ':b')).not.toBe(idempotencyStoreKey('a:', 'b'));
   });
 
   it('releases the key when the work fails, so that a retry runs it', async () => {
-    const runner = new IdempotentRunner(new MemoryIdempotencyStore());
+    const { store } = spiedStore();
+    const runner = new IdempotentRunner(store);
     const failure = new Error('first try fails');
     await expect(runner.run(handling(), OPTIONS, () => Promise.reject(failure))).rejects.toBe(
       failure,
     );
+    const token = (await store.claim.mock.results[0].value) as { token: string };
+    expect(store.release).toHaveBeenCalledWith(KEY, token.token);
     const work = jest.fn();
     await runner.run(handling(), OPTIONS, work);
     expect(work).toHaveBeenCalledTimes(1);
@@ -52,30 +118,28 @@ describe('IdempotentRunner', () => {
   });
 
   it('waits while another delivery holds the key, then runs once it is released', async () => {
-    const results = ['in-progress', 'in-progress', 'acquired'] as const;
-    const store: IdempotencyStore = {
-      claim: jest.fn(() =>
-        Promise.resolve(results[(store.claim as jest.Mock).mock.calls.length - 1]),
-      ),
-      complete: jest.fn(() => Promise.resolve()),
-      release: jest.fn(() => Promise.resolve()),
-    };
+    const results: ClaimResult[] = [
+      { status: 'in-progress' },
+      { status: 'in-progress' },
+      { status: 'acquired', token: 't' },
+    ];
+    const { store } = spiedStore();
+    store.claim.mockImplementation(() =>
+      Promise.resolve(results[store.claim.mock.calls.length - 1]),
+    );
+    store.complete.mockResolvedValue(true);
     // The jittered wait drawn at its bottom: no time passes between polls.
     jest.spyOn(Math, 'random').mockReturnValue(0);
-    try {
-      const work = jest.fn();
-      await new IdempotentRunner(store).run(handling(), OPTIONS, work);
-      expect(store.claim).toHaveBeenCalledTimes(3);
-      expect(work).toHaveBeenCalledTimes(1);
-      expect(store.complete).toHaveBeenCalledTimes(1);
-    } finally {
-      jest.restoreAllMocks();
-    }
+    const work = jest.fn();
+    await new IdempotentRunner(store).run(handling(), OPTIONS, work);
+    expect(store.claim).toHaveBeenCalledTimes(3);
+    expect(work).toHaveBeenCalledTimes(1);
+    expect(store.complete).toHaveBeenCalledWith(KEY, 't', { ttlMs: OPTIONS.ttlMs });
   });
 
   it('skips at once when the key is in progress and whenInProgress is skip', async () => {
     const store = new MemoryIdempotencyStore();
-    await store.claim('Points.credit:e-1', { lockTtlMs: 60_000 });
+    await store.claim(KEY, { lockTtlMs: 60_000 });
     const context = handling();
     const work = jest.fn();
     await new IdempotentRunner(store).run(
@@ -93,5 +157,216 @@ describe('IdempotentRunner', () => {
     await expect(runner.run(handling(), options, () => undefined)).rejects.toThrow(
       /key function returned "" for event e-1/,
     );
+  });
+
+  describe('keeping the lock while the work runs', () => {
+    const LOCK = resolveIdempotencyOptions('test', { lockTtlMs: 300 });
+
+    it('renews the lock every third of lockTtlMs, so that work three times as long keeps it', async () => {
+      jest.useFakeTimers();
+      const { store } = spiedStore();
+      const runner = new IdempotentRunner(store);
+      const work = slowWork(900);
+      const first = runner.run(handling(), LOCK, work);
+      await jest.advanceTimersByTimeAsync(850);
+      // A duplicate arriving now, after the first lock period, still finds the key held.
+      const duplicate = handling();
+      const second = runner.run(
+        duplicate,
+        resolveIdempotencyOptions('test', { lockTtlMs: 300, whenInProgress: 'skip' }),
+        work,
+      );
+      await jest.advanceTimersByTimeAsync(100);
+      await expect(first).resolves.toBe('done');
+      await expect(second).resolves.toBeUndefined();
+      expect(duplicate.skipped).toBe('duplicate');
+      expect(work).toHaveBeenCalledTimes(1);
+      expect(store.extend.mock.calls.length).toBeGreaterThanOrEqual(8);
+      expect(store.extend).toHaveBeenCalledWith(KEY, expect.any(String), { lockTtlMs: 300 });
+      expect(store.complete).toHaveBeenCalledTimes(1);
+      // Nothing renews after the work is done.
+      const renewals = store.extend.mock.calls.length;
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(store.extend).toHaveBeenCalledTimes(renewals);
+    });
+
+    it('records nothing and fails the delivery when a renewal is refused (the lock was lost)', async () => {
+      jest.useFakeTimers();
+      const { store } = spiedStore();
+      store.extend.mockResolvedValue(false);
+      const outcome = new IdempotentRunner(store).run(handling(), LOCK, slowWork(900));
+      const settled = outcome.catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(900);
+      const error = await settled;
+      expect(error).toBeInstanceOf(IdempotencyLockLostError);
+      expect(error).not.toBeInstanceOf(NonRetryableError);
+      expect((error as Error).message).toMatch(/lost the idempotency lock on event e-1/);
+      expect(store.complete).not.toHaveBeenCalled();
+      // One refusal is enough: it does not keep asking.
+      expect(store.extend).toHaveBeenCalledTimes(1);
+    });
+
+    it('keeps the lock through a renewal that fails while the lock is still valid', async () => {
+      jest.useFakeTimers();
+      const { store, memory } = spiedStore();
+      store.extend
+        .mockRejectedValueOnce(new Error('ECONNRESET'))
+        .mockImplementation((key, token, options) => memory.extend(key, token, options));
+      const outcome = new IdempotentRunner(store).run(handling(), LOCK, slowWork(900));
+      await jest.advanceTimersByTimeAsync(900);
+      await expect(outcome).resolves.toBe('done');
+      expect(store.complete).toHaveBeenCalledTimes(1);
+    });
+
+    it('loses the lock when renewals fail past its expiry', async () => {
+      jest.useFakeTimers();
+      const { store } = spiedStore();
+      store.extend.mockRejectedValue(new Error('ECONNREFUSED'));
+      const outcome = new IdempotentRunner(store).run(handling(), LOCK, slowWork(900));
+      const settled = outcome.catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(900);
+      const error = await settled;
+      expect(error).toBeInstanceOf(IdempotencyLockLostError);
+      expect((error as Error).message).toMatch(/renewals failed until it expired.*ECONNREFUSED/);
+      expect(store.complete).not.toHaveBeenCalled();
+    });
+
+    it('fails the delivery when complete is refused (another delivery holds the key)', async () => {
+      const { store } = spiedStore();
+      store.complete.mockResolvedValue(false);
+      await expect(
+        new IdempotentRunner(store).run(handling(), OPTIONS, () => 'done'),
+      ).rejects.toBeInstanceOf(IdempotencyLockLostError);
+    });
+
+    it('does not let a holder whose lock expired release the lock of the one that took over', async () => {
+      jest.useFakeTimers();
+      const store = new MemoryIdempotencyStore();
+      // The first holder's renewals never reach the store (it is partitioned from it).
+      const partitioned: IdempotencyStore = {
+        claim: (key, options) => store.claim(key, options),
+        complete: (key, token, options) => store.complete(key, token, options),
+        release: (key, token) => store.release(key, token),
+        extend: () => Promise.reject(new Error('ETIMEDOUT')),
+      };
+      const first = new IdempotentRunner(partitioned).run(
+        handling(),
+        LOCK,
+        () => new Promise((_, reject) => setTimeout(() => reject(new Error('boom')), 600)),
+      );
+      const firstSettled = first.catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(300);
+      const secondWork = slowWork(600);
+      const second = new IdempotentRunner(store).run(handling(), LOCK, secondWork);
+      await jest.advanceTimersByTimeAsync(300);
+      await expect(firstSettled).resolves.toThrow('boom');
+      // The first one's release did nothing: a third delivery finds the second one's lock.
+      const third = handling();
+      await new IdempotentRunner(store).run(
+        third,
+        resolveIdempotencyOptions('test', { lockTtlMs: 300, whenInProgress: 'skip' }),
+        jest.fn(),
+      );
+      expect(third.skipped).toBe('duplicate');
+      await jest.advanceTimersByTimeAsync(300);
+      await expect(second).resolves.toBe('done');
+      expect(secondWork).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('payload fingerprints', () => {
+    it('fails a delivery whose data differs from the first with a non-retryable conflict', async () => {
+      const runner = new IdempotentRunner(new MemoryIdempotencyStore());
+      await runner.run(handling('e-1', { points: 10, card: '4111-secret' }), OPTIONS, jest.fn());
+      const work = jest.fn();
+      const error = await runner
+        .run(handling('e-1', { points: 99, card: '4111-secret' }), OPTIONS, work)
+        .catch((caught: unknown) => caught);
+      expect(work).not.toHaveBeenCalled();
+      expect(error).toBeInstanceOf(IdempotencyConflictError);
+      expect(error).toBeInstanceOf(NonRetryableError);
+      expect((error as Error).name).toBe('IdempotencyConflictError');
+      expect((error as Error).message).toContain('Points.credit');
+      expect((error as Error).message).toContain(KEY);
+      expect((error as Error).message).toMatch(/fingerprint/);
+      expect((error as Error).message).not.toMatch(/4111|99/);
+    });
+
+    it('answers a conflict while the first delivery is still in progress', async () => {
+      const store = new MemoryIdempotencyStore();
+      await store.claim(KEY, { lockTtlMs: 60_000, fingerprint: payloadFingerprint({ points: 1 }) });
+      await expect(
+        new IdempotentRunner(store).run(handling('e-1', { points: 2 }), OPTIONS, jest.fn()),
+      ).rejects.toBeInstanceOf(IdempotencyConflictError);
+    });
+
+    it('treats the same data in another key order as a duplicate', async () => {
+      const runner = new IdempotentRunner(new MemoryIdempotencyStore());
+      await runner.run(
+        handling('e-1', { a: 1, b: { c: [1, { d: 2, e: 3 }] } }),
+        OPTIONS,
+        jest.fn(),
+      );
+      const again = handling('e-1', { b: { c: [1, { e: 3, d: 2 }] }, a: 1 });
+      await runner.run(again, OPTIONS, jest.fn());
+      expect(again.skipped).toBe('duplicate');
+    });
+
+    it('compares what the fingerprint option selects, or nothing with false', async () => {
+      const runner = new IdempotentRunner(new MemoryIdempotencyStore());
+      const selected = resolveIdempotencyOptions('test', {
+        fingerprint: (event) => (event.data as { points: number }).points,
+      });
+      await runner.run(handling('e-1', { points: 1, at: 'monday' }), selected, jest.fn());
+      const sameSelection = handling('e-1', { points: 1, at: 'tuesday' });
+      await runner.run(sameSelection, selected, jest.fn());
+      expect(sameSelection.skipped).toBe('duplicate');
+      await expect(
+        runner.run(handling('e-1', { points: 2 }), selected, jest.fn()),
+      ).rejects.toBeInstanceOf(IdempotencyConflictError);
+
+      const unchecked = handling('e-1', { points: 3 });
+      await runner.run(
+        unchecked,
+        resolveIdempotencyOptions('test', { fingerprint: false }),
+        jest.fn(),
+      );
+      expect(unchecked.skipped).toBe('duplicate');
+    });
+  });
+
+  describe('bounded store calls', () => {
+    it('fails the delivery (the work never runs) when a claim does not answer in time', async () => {
+      jest.useFakeTimers();
+      const { store } = spiedStore();
+      store.claim.mockReturnValue(new Promise(() => undefined));
+      const work = jest.fn();
+      const outcome = new IdempotentRunner(store)
+        .run(handling(), resolveIdempotencyOptions('test', { operationTimeoutMs: 2_000 }), work)
+        .catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(2_000);
+      const error = await outcome;
+      expect(error).toBeInstanceOf(IdempotencyStoreTimeoutError);
+      expect((error as Error).message).toMatch(/did not answer claim within 2000 ms/);
+      expect(work).not.toHaveBeenCalled();
+    });
+
+    it('does not hang on a release that never answers', async () => {
+      jest.useFakeTimers();
+      const { store } = spiedStore();
+      store.release.mockReturnValue(new Promise(() => undefined));
+      const failure = new Error('handler failed');
+      const outcome = new IdempotentRunner(store)
+        .run(handling(), OPTIONS, () => Promise.reject(failure))
+        .catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(OPTIONS.operationTimeoutMs);
+      await expect(outcome).resolves.toBe(failure);
+    });
+
+    it.each([0, -1, Number.NaN])('rejects operationTimeoutMs %p', (operationTimeoutMs) => {
+      expect(() => resolveIdempotencyOptions('test', { operationTimeoutMs })).toThrow(
+        /operationTimeoutMs must be a number of milliseconds >= 1/,
+      );
+    });
   });
 });

@@ -1,7 +1,11 @@
+import type { ClaimResult } from './idempotency-store.interface';
 import { MemoryIdempotencyStore } from './memory-idempotency.store';
 
 const LOCK = { lockTtlMs: 1_000 };
 const DONE = { ttlMs: 60_000 };
+
+// The token-checked claim / complete / release / extend semantics are the contract suite's
+// (test/idempotency); these cover what is particular to the memory store: its clock and bound.
 
 function storeWithClock(options: { maxKeys?: number } = {}) {
   const clock = { now: 1_700_000_000_000 };
@@ -9,93 +13,60 @@ function storeWithClock(options: { maxKeys?: number } = {}) {
   return { store, clock };
 }
 
+async function statusOf(store: MemoryIdempotencyStore, key: string): Promise<string> {
+  return (await store.claim(key, LOCK)).status;
+}
+
+function tokenOf(result: ClaimResult): string {
+  if (result.status !== 'acquired') throw new Error(`expected acquired, got ${result.status}`);
+  return result.token;
+}
+
+/** Claims and completes `key`, as a handler that ran would. */
+async function done(store: MemoryIdempotencyStore, key: string): Promise<void> {
+  const token = tokenOf(await store.claim(key, LOCK));
+  await expect(store.complete(key, token, DONE)).resolves.toBe(true);
+}
+
 describe('MemoryIdempotencyStore', () => {
-  describe('claim / complete / release', () => {
-    it('acquires a new key, then reports it in progress while locked', async () => {
-      const { store } = storeWithClock();
-      await expect(store.claim('k', LOCK)).resolves.toBe('acquired');
-      await expect(store.claim('k', LOCK)).resolves.toBe('in-progress');
-    });
+  it('uses the lock TTL of each claim', async () => {
+    const { store, clock } = storeWithClock();
+    await store.claim('k', { lockTtlMs: 10 });
+    clock.now += 10;
+    await expect(statusOf(store, 'k')).resolves.toBe('acquired');
+    clock.now += 999;
+    await expect(statusOf(store, 'k')).resolves.toBe('in-progress');
+  });
 
-    it('reports a completed key as completed', async () => {
-      const { store } = storeWithClock();
-      await store.claim('k', LOCK);
-      await store.complete('k', DONE);
-      await expect(store.claim('k', LOCK)).resolves.toBe('completed');
-      await expect(store.claim('k', LOCK)).resolves.toBe('completed');
-    });
+  it('removes a released key', async () => {
+    const { store } = storeWithClock();
+    const token = tokenOf(await store.claim('k', LOCK));
+    await store.release('k', token);
+    expect(store.size).toBe(0);
+  });
 
-    it('can complete a key that was never claimed', async () => {
-      const { store } = storeWithClock();
-      await store.complete('k', DONE);
-      await expect(store.claim('k', LOCK)).resolves.toBe('completed');
-    });
+  it('draws a different token for every claim', async () => {
+    const { store, clock } = storeWithClock();
+    const tokens = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      tokens.add(tokenOf(await store.claim('k', LOCK)));
+      clock.now += LOCK.lockTtlMs;
+    }
+    expect(tokens.size).toBe(100);
+  });
 
-    it('keeps keys apart', async () => {
-      const { store } = storeWithClock();
-      await store.claim('a', LOCK);
-      await store.complete('a', DONE);
-      await expect(store.claim('b', LOCK)).resolves.toBe('acquired');
-      await expect(store.claim('a', LOCK)).resolves.toBe('completed');
-    });
-
-    it('lets another claim acquire a key once its lock has expired', async () => {
-      const { store, clock } = storeWithClock();
-      await store.claim('k', LOCK);
-      clock.now += 999;
-      await expect(store.claim('k', LOCK)).resolves.toBe('in-progress');
-      clock.now += 1;
-      await expect(store.claim('k', LOCK)).resolves.toBe('acquired');
-      // The new claim holds a fresh lock.
-      clock.now += 999;
-      await expect(store.claim('k', LOCK)).resolves.toBe('in-progress');
-    });
-
-    it('uses the lock TTL of each claim', async () => {
-      const { store, clock } = storeWithClock();
-      await store.claim('k', { lockTtlMs: 10 });
-      clock.now += 10;
-      await expect(store.claim('k', { lockTtlMs: 5_000 })).resolves.toBe('acquired');
-      clock.now += 4_999;
-      await expect(store.claim('k', LOCK)).resolves.toBe('in-progress');
-    });
-
-    it('forgets a completed key after its TTL', async () => {
-      const { store, clock } = storeWithClock();
-      await store.claim('k', LOCK);
-      await store.complete('k', { ttlMs: 5_000 });
-      clock.now += 4_999;
-      await expect(store.claim('k', LOCK)).resolves.toBe('completed');
-      clock.now += 1;
-      await expect(store.claim('k', LOCK)).resolves.toBe('acquired');
-    });
-
-    it('frees a released key for the next claim', async () => {
-      const { store } = storeWithClock();
-      await store.claim('k', LOCK);
-      await store.release('k');
-      expect(store.size).toBe(0);
-      await expect(store.claim('k', LOCK)).resolves.toBe('acquired');
-    });
-
-    it('releases unknown keys without complaint', async () => {
-      const { store } = storeWithClock();
-      await expect(store.release('never-seen')).resolves.toBeUndefined();
-    });
-
-    it('defaults the clock to Date.now', async () => {
-      const store = new MemoryIdempotencyStore();
-      await store.complete('k', { ttlMs: 60_000 });
-      await expect(store.claim('k', LOCK)).resolves.toBe('completed');
-    });
+  it('defaults the clock to Date.now', async () => {
+    const store = new MemoryIdempotencyStore();
+    await done(store, 'k');
+    await expect(statusOf(store, 'k')).resolves.toBe('completed');
   });
 
   describe('LRU bound', () => {
     it('never holds more than maxKeys keys', async () => {
       const { store } = storeWithClock({ maxKeys: 3 });
       for (let i = 0; i < 10; i++) {
-        await store.claim(`k${i}`, LOCK);
-        if (i % 2) await store.complete(`k${i}`, DONE);
+        if (i % 2) await done(store, `k${i}`);
+        else await store.claim(`k${i}`, LOCK);
         expect(store.size).toBeLessThanOrEqual(3);
       }
       // Two generations of floor(3 / 2) keys each.
@@ -104,47 +75,44 @@ describe('MemoryIdempotencyStore', () => {
 
     it('stays bounded under many distinct keys', async () => {
       const { store } = storeWithClock({ maxKeys: 1000 });
-      for (let i = 0; i < 50_000; i++) {
-        await store.claim(`k${i}`, LOCK);
-        await store.complete(`k${i}`, DONE);
-      }
+      for (let i = 0; i < 50_000; i++) await done(store, `k${i}`);
       expect(store.size).toBeLessThanOrEqual(1000);
       expect(store.size).toBeGreaterThanOrEqual(500);
-      await expect(store.claim('k49999', LOCK)).resolves.toBe('completed');
+      await expect(statusOf(store, 'k49999')).resolves.toBe('completed');
     });
 
     it('evicts the least recently used key first', async () => {
       const { store } = storeWithClock({ maxKeys: 2 });
-      await store.complete('a', DONE);
-      await store.complete('b', DONE);
-      await store.complete('c', DONE);
+      await done(store, 'a');
+      await done(store, 'b');
+      await done(store, 'c');
       expect(store.size).toBe(2);
-      await expect(store.claim('b', LOCK)).resolves.toBe('completed');
-      await expect(store.claim('c', LOCK)).resolves.toBe('completed');
+      await expect(statusOf(store, 'b')).resolves.toBe('completed');
+      await expect(statusOf(store, 'c')).resolves.toBe('completed');
       // `a` was evicted, so it is a new key again.
-      await expect(store.claim('a', LOCK)).resolves.toBe('acquired');
+      await expect(statusOf(store, 'a')).resolves.toBe('acquired');
     });
 
     it('keeps a recently used key when evicting', async () => {
       const { store } = storeWithClock({ maxKeys: 2 });
-      await store.complete('a', DONE);
-      await store.complete('b', DONE);
+      await done(store, 'a');
+      await done(store, 'b');
       // Seeing `a` again makes `b` the least recently used.
-      await expect(store.claim('a', LOCK)).resolves.toBe('completed');
-      await store.complete('c', DONE);
-      await expect(store.claim('a', LOCK)).resolves.toBe('completed');
-      await expect(store.claim('c', LOCK)).resolves.toBe('completed');
-      await expect(store.claim('b', LOCK)).resolves.toBe('acquired');
+      await expect(statusOf(store, 'a')).resolves.toBe('completed');
+      await done(store, 'c');
+      await expect(statusOf(store, 'a')).resolves.toBe('completed');
+      await expect(statusOf(store, 'c')).resolves.toBe('completed');
+      await expect(statusOf(store, 'b')).resolves.toBe('acquired');
     });
 
-    it('counts re-claiming and completing a key as one key', async () => {
+    it('counts claiming, extending and completing a key as one key', async () => {
       const { store } = storeWithClock({ maxKeys: 2 });
-      await store.claim('a', LOCK);
-      await store.complete('a', DONE);
-      await store.claim('b', LOCK);
-      await store.complete('b', DONE);
+      const token = tokenOf(await store.claim('a', LOCK));
+      await store.extend('a', token, LOCK);
+      await store.complete('a', token, DONE);
+      await done(store, 'b');
       expect(store.size).toBe(2);
-      await expect(store.claim('a', LOCK)).resolves.toBe('completed');
+      await expect(statusOf(store, 'a')).resolves.toBe('completed');
     });
 
     it.each([0, 1, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(

@@ -1,10 +1,20 @@
-import type { ClaimResult, IdempotencyStore } from './idempotency-store.interface';
+import { randomBytes } from 'node:crypto';
+import type { ClaimOptions, ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 
 export interface MemoryIdempotencyStoreOptions {
   /** Keys kept at most; the least recently used go first. Bounds memory. @default 100000 */
   maxKeys?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+}
+
+/** One key's record: a lock while `completed` is false, else the completed record. */
+interface Entry {
+  readonly completed: boolean;
+  readonly expiresAt: number;
+  /** Who holds the lock, or who completed it (so that completing again is recognised). */
+  readonly token: string;
+  readonly fingerprint?: string;
 }
 
 /**
@@ -14,13 +24,12 @@ export interface MemoryIdempotencyStoreOptions {
  *
  * Keys live in two generations of at most `maxKeys / 2` each: new and used keys go to the young
  * one, and when it is full the old one is dropped whole. Every operation is O(1) (evicting one
- * key at a time from a single Map slows down as deleted entries pile up at its front).
+ * key at a time from a single Map slows down as deleted entries pile up at its front). The
+ * runner gives hashed keys, so an entry costs about the same whatever the event.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
-  // One number per key keeps entries small: > 0 is a completed key's expiry, < 0 the negated
-  // expiry of an in-progress lock.
-  private young = new Map<string, number>();
-  private old = new Map<string, number>();
+  private young = new Map<string, Entry>();
+  private old = new Map<string, Entry>();
   private readonly generationSize: number;
   private readonly now: () => number;
 
@@ -39,34 +48,51 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return this.young.size + this.old.size;
   }
 
-  claim(key: string, { lockTtlMs }: { lockTtlMs: number }): Promise<ClaimResult> {
+  claim(key: string, { lockTtlMs, fingerprint }: ClaimOptions): Promise<ClaimResult> {
     const now = this.now();
     const entry = this.get(key);
-    if (entry !== undefined) {
-      if (entry > now) return Promise.resolve('completed');
-      if (entry < 0 && -entry > now) return Promise.resolve('in-progress');
+    if (entry && entry.expiresAt > now) {
+      const status = entry.completed ? 'completed' : 'in-progress';
+      return Promise.resolve(
+        entry.fingerprint === undefined ? { status } : { status, fingerprint: entry.fingerprint },
+      );
     }
-    this.set(key, -(now + lockTtlMs));
-    return Promise.resolve('acquired');
+    const token = randomBytes(16).toString('base64url');
+    this.set(key, { completed: false, expiresAt: now + lockTtlMs, token, fingerprint });
+    return Promise.resolve({ status: 'acquired', token });
   }
 
-  complete(key: string, { ttlMs }: { ttlMs: number }): Promise<void> {
-    this.set(key, this.now() + ttlMs);
-    return Promise.resolve();
+  complete(key: string, token: string, { ttlMs }: { ttlMs: number }): Promise<boolean> {
+    const entry = this.get(key);
+    if (!entry || entry.token !== token) return Promise.resolve(false);
+    if (entry.completed) return Promise.resolve(true);
+    if (entry.expiresAt <= this.now()) return Promise.resolve(false);
+    this.set(key, { ...entry, completed: true, expiresAt: this.now() + ttlMs });
+    return Promise.resolve(true);
   }
 
-  release(key: string): Promise<void> {
-    // Only an in-progress claim is released: a worker whose lock expired must not erase the
-    // completed record that another worker wrote meanwhile.
-    if ((this.get(key) ?? 0) < 0) {
-      this.young.delete(key);
-      this.old.delete(key);
+  release(key: string, token: string): Promise<boolean> {
+    // Only the holder's lock is released: a worker whose lock expired must not erase the lock
+    // or the completed record of the worker that took over.
+    const entry = this.get(key);
+    if (!entry || entry.completed || entry.token !== token) return Promise.resolve(false);
+    this.young.delete(key);
+    this.old.delete(key);
+    return Promise.resolve(true);
+  }
+
+  extend(key: string, token: string, { lockTtlMs }: { lockTtlMs: number }): Promise<boolean> {
+    const now = this.now();
+    const entry = this.get(key);
+    if (!entry || entry.completed || entry.token !== token || entry.expiresAt <= now) {
+      return Promise.resolve(false);
     }
-    return Promise.resolve();
+    this.set(key, { ...entry, expiresAt: now + lockTtlMs });
+    return Promise.resolve(true);
   }
 
   /** The entry of `key`, moved to the young generation when found in the old one. */
-  private get(key: string): number | undefined {
+  private get(key: string): Entry | undefined {
     const young = this.young.get(key);
     if (young !== undefined) return young;
     const old = this.old.get(key);
@@ -77,7 +103,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return old;
   }
 
-  private set(key: string, value: number): void {
+  private set(key: string, value: Entry): void {
     if (!this.young.has(key)) {
       this.old.delete(key);
       if (this.young.size >= this.generationSize) {
@@ -91,9 +117,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 }
 
 /**
- * Keys are built by concatenation (handler name + event id), which V8 keeps as a tree of string
- * pieces several times the size of the text. Converting it to a number makes V8 flatten it in
- * place, so the store keeps compact strings.
+ * A key built by concatenation is kept by V8 as a tree of string pieces several times the size
+ * of the text. Converting it to a number makes V8 flatten it in place, so the store keeps
+ * compact strings whatever its callers pass.
  */
 function flatten(text: string): void {
   void Number(text);

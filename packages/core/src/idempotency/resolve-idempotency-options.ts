@@ -1,13 +1,16 @@
 import type { IdempotencyOptions } from './idempotency-options.interface';
 
-/** Idempotency options with every default filled in and checked. */
-export type ResolvedIdempotencyOptions = Required<Omit<IdempotencyOptions, 'key'>> &
-  Pick<IdempotencyOptions, 'key'>;
+type Defaulted = Required<Omit<IdempotencyOptions, 'key' | 'fingerprint'>>;
 
-const DEFAULTS: Required<Omit<IdempotencyOptions, 'key'>> = {
+/** Idempotency options with every default filled in and checked. */
+export type ResolvedIdempotencyOptions = Defaulted &
+  Pick<IdempotencyOptions, 'key' | 'fingerprint'>;
+
+const DEFAULTS: Defaulted = {
   ttlMs: 24 * 60 * 60 * 1000,
   lockTtlMs: 60_000,
   whenInProgress: 'wait',
+  operationTimeoutMs: 5_000,
 };
 
 /** Merges module defaults and per-handler options; `where` names them in errors. */
@@ -16,7 +19,7 @@ export function resolveIdempotencyOptions(
   ...layers: Array<IdempotencyOptions | undefined>
 ): ResolvedIdempotencyOptions {
   const options = Object.assign({}, DEFAULTS, ...layers) as ResolvedIdempotencyOptions;
-  for (const name of ['ttlMs', 'lockTtlMs'] as const) {
+  for (const name of ['ttlMs', 'lockTtlMs', 'operationTimeoutMs'] as const) {
     const value = options[name];
     if (!(Number.isFinite(value) && value >= 1)) {
       throw new RangeError(
@@ -26,6 +29,10 @@ export function resolveIdempotencyOptions(
   }
   if (options.whenInProgress !== 'wait' && options.whenInProgress !== 'skip') {
     throw new RangeError(`${where}: whenInProgress must be 'wait' or 'skip'.`);
+  }
+  const { fingerprint } = options;
+  if (fingerprint !== undefined && fingerprint !== false && typeof fingerprint !== 'function') {
+    throw new TypeError(`${where}: fingerprint must be a function or false.`);
   }
   return options;
 }

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The key a store is given for `key` of `handler`: SHA-256, base64url (43 characters), whatever
+ * the length of the event id or key function's result. The UTF-16 code units are hashed as they
+ * are (not as UTF-8, which turns every lone surrogate into U+FFFD), and the handler name is
+ * length-prefixed, so two distinct (handler, key) pairs never share a store key.
+ */
+export function idempotencyStoreKey(handler: string, key: string): string {
+  return createHash('sha256')
+    .update(Buffer.from(`${handler.length}:${handler}:${key}`, 'utf16le'))
+    .digest('base64url');
+}
+
+/**
+ * SHA-256 (base64url) of a canonical JSON of `value`: object keys sorted at every level, so two
+ * payloads that differ only in key order have the same fingerprint. `undefined` members are
+ * dropped and `toJSON` honoured, as in `JSON.stringify`; lone surrogates are escaped by it, so
+ * the text hashed as UTF-8 stays exact.
+ */
+export function payloadFingerprint(value: unknown): string {
+  return createHash('sha256')
+    .update(canonicalJson(value) ?? 'undefined', 'utf8')
+    .digest('base64url');
+}
+
+function canonicalJson(value: unknown): string | undefined {
+  if (value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    value = (value as { toJSON: () => unknown }).toJSON();
+  }
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    return `[${value.map((item) => canonicalJson(item) ?? 'null').join(',')}]`;
+  }
+  const members: string[] = [];
+  for (const name of Object.keys(value).sort()) {
+    const member = canonicalJson((value as Record<string, unknown>)[name]);
+    if (member !== undefined) members.push(`${JSON.stringify(name)}:${member}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+const SHOWN_KEY_CHARS = 64;
+
+/** A key as logs may show it: whole when short, else its start and its length. */
+export function displayKey(key: string): string {
+  if (key.length <= SHOWN_KEY_CHARS) return JSON.stringify(key);
+  return `${JSON.stringify(key.slice(0, SHOWN_KEY_CHARS))}… (${key.length} chars)`;
+}
