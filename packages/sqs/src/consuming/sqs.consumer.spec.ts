@@ -1,3 +1,4 @@
+import type * as Sqs from '@aws-sdk/client-sqs';
 import type { EventSubscription } from '@nestjs-events/core/transport';
 import { DEFAULT_DECODER_OPTIONS } from '../codec/message.decoder';
 import {
@@ -49,7 +50,14 @@ function consumerOf(options: SqsConsumerOptions = {}, queueName = 'orders') {
       .inputsOf('ChangeMessageVisibilityCommand')
       .map((input) => [input.ReceiptHandle as string, input.VisibilityTimeout as number]);
   const receives = () => sqs.inputsOf('ReceiveMessageCommand');
-  return { consumer, sqs, polls, handlers, deleted, visibility, receives };
+  /** Starts the consumer and answers its first long poll with `messages`. */
+  const startWith = async (messages: Sqs.Message[]): Promise<void> => {
+    consumer.start();
+    await flushPromises();
+    polls.pending[0].respond(messages);
+    await flushPromises();
+  };
+  return { consumer, sqs, polls, handlers, deleted, visibility, receives, startWith };
 }
 
 /** A message of order.created with event id `id`. */
@@ -145,7 +153,7 @@ describe('SqsConsumer', () => {
       expect(consumer.status()).toMatchObject({
         running: true,
         consecutiveFailures: 6,
-        lastError: { message: 'Error: connect ECONNREFUSED' },
+        lastError: { message: expect.stringContaining('connect ECONNREFUSED') },
       });
       // The first failure is logged, not each one.
       expect(logs.error).toHaveBeenCalledTimes(1);
@@ -193,11 +201,8 @@ describe('SqsConsumer', () => {
     });
 
     it('waits for in-flight handlers, then flushes their deletes', async () => {
-      const { consumer, polls, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 60_000 });
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([message('a')]);
-      await flushPromises();
+      const { consumer, startWith, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 60_000 });
+      await startWith([message('a')]);
 
       let stopped = false;
       const stopping = consumer.stop(5000).then(() => (stopped = true));
@@ -210,11 +215,8 @@ describe('SqsConsumer', () => {
     });
 
     it('resolves at the deadline with a handler still running, which is not deleted', async () => {
-      const { consumer, polls, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 60_000 });
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([message('a'), message('b')]);
-      await flushPromises();
+      const { consumer, startWith, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 60_000 });
+      await startWith([message('a'), message('b')]);
       handlers.finish('a');
 
       let stopped = false;
@@ -250,11 +252,8 @@ describe('SqsConsumer', () => {
 
   describe('what becomes of a message', () => {
     it('deletes handled messages in batches', async () => {
-      const { consumer, polls, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 10 });
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([message('a'), message('b')]);
-      await flushPromises();
+      const { consumer, startWith, handlers, deleted } = consumerOf({ deleteBatchDelayMs: 10 });
+      await startWith([message('a'), message('b')]);
 
       handlers.finish('a');
       handlers.finish('b', { status: 'skipped' });
@@ -265,11 +264,8 @@ describe('SqsConsumer', () => {
     });
 
     it('schedules a retry by changing the visibility to the delay, and does not delete', async () => {
-      const { consumer, polls, handlers, deleted, visibility } = consumerOf();
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([message('a')]);
-      await flushPromises();
+      const { consumer, startWith, handlers, deleted, visibility } = consumerOf();
+      await startWith([message('a')]);
 
       handlers.finish('a', { status: 'retry', delayMs: 2500, error: new Error('busy') });
       await jest.advanceTimersByTimeAsync(100);
@@ -280,10 +276,8 @@ describe('SqsConsumer', () => {
     });
 
     it('sends what no handler takes to the dead-letter queue, then deletes it', async () => {
-      const { consumer, sqs, polls, handlers, deleted } = consumerOf();
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([sqsMessage(envelope({ id: 'p', type: 'order.paid' }))]);
+      const { consumer, startWith, sqs, handlers, deleted } = consumerOf();
+      await startWith([sqsMessage(envelope({ id: 'p', type: 'order.paid' }))]);
       await jest.advanceTimersByTimeAsync(100);
 
       expect(handlers.started).toEqual([]);
@@ -300,13 +294,11 @@ describe('SqsConsumer', () => {
     });
 
     it('keeps a message whose dead-letter copy could not be sent', async () => {
-      const { consumer, sqs, polls, deleted } = consumerOf();
+      const { consumer, startWith, sqs, deleted } = consumerOf();
       sqs.answers.SendMessageCommand = () => {
         throw new Error('Access denied');
       };
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([{ ...message('x'), Body: 'not json' }]);
+      await startWith([{ ...message('x'), Body: 'not json' }]);
       await jest.advanceTimersByTimeAsync(100);
 
       expect(sqs.inputsOf('SendMessageCommand')).toHaveLength(1);
@@ -319,16 +311,13 @@ describe('SqsConsumer', () => {
     const inGroup = (id: string, group: string) => message(id, { MessageGroupId: group });
 
     it('runs the messages of one group one after another, in order, other groups alongside', async () => {
-      const { consumer, polls, handlers } = consumerOf({}, 'orders.fifo');
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([
+      const { consumer, startWith, handlers } = consumerOf({}, 'orders.fifo');
+      await startWith([
         inGroup('a1', 'A'),
         inGroup('a2', 'A'),
         inGroup('b1', 'B'),
         inGroup('a3', 'A'),
       ]);
-      await flushPromises();
       expect(handlers.running()).toEqual(['a1', 'b1']);
 
       handlers.finish('a1');
@@ -344,17 +333,14 @@ describe('SqsConsumer', () => {
     });
 
     it('once one is to be retried, does not run the rest of its group but changes their visibility', async () => {
-      const { consumer, polls, handlers, visibility, deleted } = consumerOf({}, 'orders.fifo');
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([
+      const { consumer, startWith, handlers, visibility, deleted } = consumerOf({}, 'orders.fifo');
+      await startWith([
         inGroup('a1', 'A'),
         inGroup('a2', 'A'),
         inGroup('b1', 'B'),
         inGroup('a3', 'A'),
         inGroup('b2', 'B'),
       ]);
-      await flushPromises();
 
       handlers.finish('a1', { status: 'retry', delayMs: 5000, error: new Error('busy') });
       await flushPromises();
@@ -374,11 +360,8 @@ describe('SqsConsumer', () => {
     });
 
     it('runs messages of a standard queue side by side, even with a MessageGroupId (fair queues)', async () => {
-      const { consumer, polls, handlers } = consumerOf({}, 'orders');
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([inGroup('t1', 'tenant-1'), inGroup('t2', 'tenant-1')]);
-      await flushPromises();
+      const { consumer, startWith, handlers } = consumerOf({}, 'orders');
+      await startWith([inGroup('t1', 'tenant-1'), inGroup('t2', 'tenant-1')]);
 
       expect(handlers.running()).toEqual(['t1', 't2']);
       handlers.finish('t1');
@@ -389,13 +372,10 @@ describe('SqsConsumer', () => {
 
   describe('visibility heartbeat', () => {
     it('extends the visibility every half timeout while the handler runs, then stops', async () => {
-      const { consumer, polls, handlers, visibility } = consumerOf({
+      const { consumer, startWith, handlers, visibility } = consumerOf({
         visibilityTimeoutSeconds: 10,
       });
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([message('a')]);
-      await flushPromises();
+      await startWith([message('a')]);
 
       await jest.advanceTimersByTimeAsync(4999);
       expect(visibility()).toEqual([]);
@@ -411,11 +391,10 @@ describe('SqsConsumer', () => {
     });
 
     it('extends at most once a second', async () => {
-      const { consumer, polls, handlers, visibility } = consumerOf({ visibilityTimeoutSeconds: 1 });
-      consumer.start();
-      await flushPromises();
-      polls.pending[0].respond([message('a')]);
-      await flushPromises();
+      const { consumer, startWith, handlers, visibility } = consumerOf({
+        visibilityTimeoutSeconds: 1,
+      });
+      await startWith([message('a')]);
 
       await jest.advanceTimersByTimeAsync(999);
       expect(visibility()).toEqual([]);
