@@ -1,4 +1,4 @@
-import { describeError } from '../errors/describe-error';
+import { describeError, stackOf } from '../errors/describe-error';
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 
@@ -95,7 +95,7 @@ export class EventLogger {
   /** Passes the stack of `details.error`, when it has one, as Nest's stack argument. */
   error(message: string, event: EventEnvelope, details?: EventLogDetails): void {
     const fields = this.fields(event, details);
-    const stack = details?.error instanceof Error ? details.error.stack : undefined;
+    const stack = stackOf(details?.error);
     if (stack === undefined) this.logger.error(message, fields);
     else this.logger.error(message, fields, stack);
   }

@@ -1,6 +1,6 @@
 import * as Sqs from '@aws-sdk/client-sqs';
 import type { Logger } from '@nestjs/common';
-import { describeError } from '@nestjs-events/core/transport';
+import { describeError, redactSecrets } from '@nestjs-events/core/transport';
 import { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from '../codec/message-attributes';
 import type { DeadLetterNote } from './message.processor';
 
@@ -66,7 +66,7 @@ export class DeadLetterSender {
     }
     // Not deleted, so not lost: it comes back, and the redrive policy moves it eventually.
     this.logger.error(
-      `Could not send message ${message.MessageId} to the dead-letter queue: ${describeError(failure)}; ` +
+      `Could not send message ${message.MessageId} to the dead-letter queue: ${redactSecrets((failure as Error).message)}; ` +
         'it stays in the queue',
     );
     return false;

@@ -1,6 +1,6 @@
 import * as Sqs from '@aws-sdk/client-sqs';
 import type { Logger } from '@nestjs/common';
-import { describeError } from '@nestjs-events/core/transport';
+import { redactSecrets } from '@nestjs-events/core/transport';
 
 /**
  * Deletes handled messages in `DeleteMessageBatch` calls of up to 10, flushed when full or after
@@ -59,7 +59,7 @@ export class DeleteBatcher {
       }
     } catch (error) {
       this.logger.warn(
-        `DeleteMessageBatch failed for ${batch.length} message(s): ${describeError(error)}; ` +
+        `DeleteMessageBatch failed for ${batch.length} message(s): ${redactSecrets((error as Error).message)}; ` +
           'they will be delivered again and skipped if their handlers are idempotent',
       );
     }

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import {
   backoffDelay,
   describeError,
+  redactSecrets,
   stackOf,
   settlesWithin,
   type EventSubscription,
@@ -267,7 +268,7 @@ export class SqsConsumer {
   /** Extends the visibility of a message every half timeout while its handlers run. */
   private keepVisible(message: Sqs.Message): NodeJS.Timeout {
     const { client, queueUrl, options } = this.config;
-    const every = Math.max(1000, (options.visibilityTimeoutSeconds * 1000) / 2);
+    const every = Math.max(0, (options.visibilityTimeoutSeconds * 1000) / 2);
     return setInterval(() => {
       if (!this.running) return;
       client
@@ -280,7 +281,7 @@ export class SqsConsumer {
         )
         .catch((error: unknown) =>
           this.logger.warn(
-            `Could not extend the visibility of message ${message.MessageId}: ${describeError(error)}`,
+            `Could not extend the visibility of message ${message.MessageId}: ${redactSecrets((error as Error).message)}`,
           ),
         );
     }, every);
@@ -299,7 +300,7 @@ export class SqsConsumer {
     } catch (error) {
       // The message comes back anyway when its current visibility timeout ends.
       this.logger.warn(
-        `Could not schedule the retry of message ${message.MessageId}: ${describeError(error)}`,
+        `Could not schedule the retry of message ${message.MessageId}: ${redactSecrets((error as Error).message)}`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { EventSubscription } from '@nestjs-events/core/transport';
+import { describeError, type EventSubscription } from '@nestjs-events/core/transport';
 import { PublishError } from '@nestjs-events/core';
 import { SqsTransport } from '../sqs.transport';
 
@@ -82,7 +82,9 @@ describe('credentials in failures', () => {
     logged.length = 0;
     Logger.overrideLogger(logger);
   });
-  afterEach(() => Logger.overrideLogger(false));
+  afterEach(() => {
+    Logger.overrideLogger(false);
+  });
 
   const leaks = (text: string) => SECRETS.filter((secret) => text.includes(secret));
 
@@ -122,9 +124,6 @@ describe('credentials in failures', () => {
 
   it('are still masked when the message is cut short', () => {
     const error = Object.assign(new Error(`${'x'.repeat(5000)} ${LEAKY_MESSAGE}`), { name: 'E' });
-    const { describeError } = jest.requireActual<typeof import('@nestjs-events/core/transport')>(
-      '@nestjs-events/core/transport',
-    );
     const text = describeError(error);
     expect(text.length).toBeLessThanOrEqual(1001);
     expect(leaks(describeError(new Error(LEAKY_MESSAGE)))).toEqual([]);

@@ -1,4 +1,5 @@
 import { PublishError } from '../../errors/publish.error';
+import { redactSecrets } from '../../errors/redact-secrets';
 import type { EventEnvelope } from '../../interfaces/event-envelope.interface';
 import type { RetryPolicy } from '../../retry/retry-policy';
 import { chunkBatches } from './batch.chunker';
@@ -77,7 +78,9 @@ export abstract class TrackedPublisher {
 
   /** Records a failure of the events `eventIds` and throws it as a `PublishError`. */
   protected fail(eventIds: readonly string[], reason: string, cause?: unknown): never {
-    this.lastError = { at: new Date(), message: reason };
-    throw new PublishError(eventIds, reason, cause === undefined ? undefined : { cause });
+    // Brokers' messages may quote the signed request: masked before anyone can read them.
+    const safe = redactSecrets(reason);
+    this.lastError = { at: new Date(), message: safe };
+    throw new PublishError(eventIds, safe, cause === undefined ? undefined : { cause });
   }
 }
