@@ -268,7 +268,7 @@ export class SqsConsumer {
   /** Extends the visibility of a message every half timeout while its handlers run. */
   private keepVisible(message: Sqs.Message): NodeJS.Timeout {
     const { client, queueUrl, options } = this.config;
-    const every = Math.max(0, (options.visibilityTimeoutSeconds * 1000) / 2);
+    const every = Math.max(1000, (options.visibilityTimeoutSeconds * 1000) / 2);
     return setInterval(() => {
       if (!this.running) return;
       client
