@@ -84,9 +84,10 @@ describe('MessageProcessor', () => {
     const declined = new Error('declined');
 
     const verdict = await processor(
-      answering('A.on', retry(300)),
+      answering('A.on', retry(1200)),
       answering('B.on', gaveUp('non-retryable', declined)),
-      answering('C.on', retry(1200)),
+      // The longest delay wins, not the last one.
+      answering('C.on', retry(300)),
       answering('D.on', HANDLED),
     ).process(body, 1);
 
