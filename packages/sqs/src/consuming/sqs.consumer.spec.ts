@@ -371,38 +371,29 @@ describe('SqsConsumer', () => {
   });
 
   describe('visibility heartbeat', () => {
-    it('extends the visibility every half timeout while the handler runs, then stops', async () => {
-      const { consumer, startWith, handlers, visibility } = consumerOf({
-        visibilityTimeoutSeconds: 10,
-      });
-      await startWith([message('a')]);
+    it.each([
+      ['every half timeout', 10, 5000],
+      ['at most once a second', 1, 1000],
+    ])(
+      'extends the visibility to the full timeout %s while the handler runs, then stops',
+      async (_, visibilityTimeoutSeconds, period) => {
+        const { consumer, startWith, handlers, visibility } = consumerOf({
+          visibilityTimeoutSeconds,
+        });
+        await startWith([message('a')]);
 
-      await jest.advanceTimersByTimeAsync(4999);
-      expect(visibility()).toEqual([]);
-      await jest.advanceTimersByTimeAsync(1);
-      expect(visibility()).toEqual([['handle-a', 10]]);
-      await jest.advanceTimersByTimeAsync(5000);
-      expect(visibility()).toHaveLength(2);
+        await jest.advanceTimersByTimeAsync(period - 1);
+        expect(visibility()).toEqual([]);
+        await jest.advanceTimersByTimeAsync(1);
+        expect(visibility()).toEqual([['handle-a', visibilityTimeoutSeconds]]);
+        await jest.advanceTimersByTimeAsync(period);
+        expect(visibility()).toHaveLength(2);
 
-      handlers.finish('a');
-      await jest.advanceTimersByTimeAsync(60_000);
-      expect(visibility()).toHaveLength(2);
-      await consumer.stop(1000);
-    });
-
-    it('extends at most once a second', async () => {
-      const { consumer, startWith, handlers, visibility } = consumerOf({
-        visibilityTimeoutSeconds: 1,
-      });
-      await startWith([message('a')]);
-
-      await jest.advanceTimersByTimeAsync(999);
-      expect(visibility()).toEqual([]);
-      await jest.advanceTimersByTimeAsync(1);
-      expect(visibility()).toEqual([['handle-a', 1]]);
-
-      handlers.finish('a');
-      await consumer.stop(1000);
-    });
+        handlers.finish('a');
+        await jest.advanceTimersByTimeAsync(60_000);
+        expect(visibility()).toHaveLength(2);
+        await consumer.stop(1000);
+      },
+    );
   });
 });

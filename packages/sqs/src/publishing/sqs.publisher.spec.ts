@@ -113,30 +113,20 @@ describe('SqsPublisher', () => {
     expect(sqs.calls).toEqual([]);
   });
 
-  it('sends batches of at most 10 entries', async () => {
-    const { publisher, batches } = publisherOf('orders');
-
-    await publisher.publish(events(23));
-
-    expect(
-      batches()
-        .map((input) => (input.Entries as unknown[]).length)
-        .sort(),
-    ).toEqual([10, 10, 3]);
-  });
-
-  it('sends batches of at most 1 MiB', async () => {
-    const { publisher, batches } = publisherOf('orders');
+  it.each([
+    ['10 entries', events(23), [10, 10, 3]],
     // About 300 KB each: three fit in 1 MiB, four do not.
-    const large = events(7, { data: { blob: 'x'.repeat(300_000) } });
+    ['1 MiB', events(7, { data: { blob: 'x'.repeat(300_000) } }), [1, 3, 3]],
+  ])('sends batches of at most %s', async (_, outgoing, sizes) => {
+    const { publisher, batches } = publisherOf('orders');
 
-    await publisher.publish(large);
+    await publisher.publish(outgoing);
 
     expect(
       batches()
         .map((input) => (input.Entries as unknown[]).length)
         .sort(),
-    ).toEqual([1, 3, 3]);
+    ).toEqual(sizes);
   });
 
   it('gives FIFO entries a group (aggregateId, else type) and the event id as deduplication id', async () => {
