@@ -9,6 +9,7 @@ export {
   MAX_PATTERN_BRANCHES,
   MAX_PATTERN_DEPTH,
   MAX_PATTERN_FIELDS,
+  MAX_PATTERN_TEXT_LENGTH,
   MAX_PATTERN_TOTAL_FIELDS,
 } from './limits/event-pattern.limits';
 export { matchesPattern } from './match/event-pattern.matcher';

@@ -4,6 +4,7 @@ import {
   MAX_EVENT_DEPTH,
   MAX_PATTERN_DEPTH,
   MAX_PATTERN_FIELDS,
+  MAX_PATTERN_TEXT_LENGTH,
   MAX_PATTERN_TOTAL_FIELDS,
 } from './event-pattern.limits';
 import { compilePattern } from '../compile/event-pattern.compiler';
@@ -28,6 +29,21 @@ describe('limits on patterns', () => {
     expect(() => validatePattern(nestedPattern(50_000))).toThrow(InvalidEventPatternError);
     const text = `${'{"a":'.repeat(50_000)}["x"]${'}'.repeat(50_000)}`;
     expect(() => compilePattern(text)).toThrow(InvalidEventPatternError);
+  });
+
+  it(`refuses pattern text over ${MAX_PATTERN_TEXT_LENGTH} characters before parsing it`, () => {
+    const text = (length: number) => `{"a":["${'x'.repeat(length - 10)}"]}`;
+    expect(text(MAX_PATTERN_TEXT_LENGTH)).toHaveLength(MAX_PATTERN_TEXT_LENGTH);
+    expect(() => validatePattern(text(MAX_PATTERN_TEXT_LENGTH))).not.toThrow();
+    expect(() => validatePattern(text(MAX_PATTERN_TEXT_LENGTH + 1))).toThrow(
+      /JSON text is 262145 characters long, over the limit of 262144/,
+    );
+  });
+
+  it('judges the wildcards of one field together, however many there are', () => {
+    // 16,000 wildcards: refused as too complex, not after minutes of pairwise comparisons.
+    const pattern = { a: Array.from({ length: 16_000 }, (_, i) => ({ wildcard: `x${i}*y` })) };
+    expect(() => validatePattern(pattern)).toThrow(/wildcards are too complex/);
   });
 
   it('counts $or alternatives as levels', () => {

@@ -20,6 +20,13 @@ export const MAX_PATTERN_FIELDS = 1_000;
  */
 export const MAX_PATTERN_BRANCHES = 1_000;
 
+/**
+ * Characters of a pattern given as JSON text: refused before it is parsed. The size of one
+ * EventBridge event, far above EventBridge's own quota for a rule's pattern (2,048 characters,
+ * 4,096 on request); patterns given as objects are bounded by the field and branch counts.
+ */
+export const MAX_PATTERN_TEXT_LENGTH = 262_144;
+
 /** Fields of all alternatives together, which is what compiling and each match cost. */
 export const MAX_PATTERN_TOTAL_FIELDS = 100_000;
 

@@ -3,6 +3,7 @@ import type { PatternBranch } from '../interfaces/pattern-condition.interface';
 import { parseJsonText } from '../json/json-text.parser';
 import { describeValue } from '../json/json-value.describer';
 import { isPlainObject } from '../json/plain-object.guard';
+import { MAX_PATTERN_TEXT_LENGTH } from '../limits/event-pattern.limits';
 import { expandBranches } from './branch.expander';
 import { checkWildcardComplexity } from './wildcard-complexity.validator';
 
@@ -27,6 +28,13 @@ export function parsePatternBranches(pattern: object | string): PatternBranch[] 
 }
 
 function readPatternText(text: string): unknown {
+  if (text.length > MAX_PATTERN_TEXT_LENGTH) {
+    throw new InvalidEventPatternError(
+      '',
+      `the pattern's JSON text is ${text.length} characters long, over the limit of ` +
+        `${MAX_PATTERN_TEXT_LENGTH} (EventBridge takes 2,048, or 4,096 on request)`,
+    );
+  }
   return parseJsonText(
     text,
     (reason) =>

@@ -18,36 +18,34 @@ export function wildcardComplexity(patterns: readonly string[], limit: number): 
     for (const token of tokens) if (token !== STAR) alphabet.add(token);
   // One symbol no literal uses stands for every other character.
   const symbols: (WildcardToken | undefined)[] = [...alphabet, undefined];
-  const offsets: number[] = [];
-  let total = 0;
+  // Every machine's states laid end to end, each state's facts in flat arrays, so that a step
+  // over many wildcards costs the same per state whatever the number of machines.
+  const tokenAt: (WildcardToken | undefined)[] = [];
+  const afterStar: boolean[] = [];
+  const starts: number[] = [];
   for (const tokens of machines) {
-    offsets.push(total);
-    total += tokens.length + 1;
-  }
-  const at = (state: number): [WildcardToken[], number] => {
-    let machine = 0;
-    while (machine + 1 < offsets.length && offsets[machine + 1] <= state) machine++;
-    return [machines[machine], state - offsets[machine]];
-  };
-  const closure = (states: Set<number>): Set<number> => {
-    for (const state of states) {
-      const [tokens, position] = at(state);
-      if (tokens[position] === STAR) states.add(state + 1);
+    starts.push(tokenAt.length);
+    for (let position = 0; position <= tokens.length; position++) {
+      tokenAt.push(position < tokens.length ? tokens[position] : undefined);
+      afterStar.push(position > 0 && tokens[position - 1] === STAR);
     }
+  }
+  const atEnd = (state: number) => tokenAt[state] === undefined;
+  const closure = (states: Set<number>): Set<number> => {
+    for (const state of states) if (tokenAt[state] === STAR) states.add(state + 1);
     return states;
   };
 
   let worst = 0;
   const seen = new Set<string>();
-  const pending = [closure(new Set(offsets))];
+  const pending = [closure(new Set(starts))];
   while (pending.length > 0) {
     const current = pending.pop()!;
     for (const symbol of symbols) {
       const next = new Set<number>();
       for (const state of current) {
-        const [tokens, position] = at(state);
-        if (position < tokens.length && tokens[position] === symbol) next.add(state + 1);
-        if (position > 0 && tokens[position - 1] === STAR) next.add(state);
+        if (!atEnd(state) && tokenAt[state] === symbol) next.add(state + 1);
+        if (afterStar[state]) next.add(state);
       }
       if (next.size === 0) continue;
       closure(next);
