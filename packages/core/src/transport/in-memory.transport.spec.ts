@@ -281,6 +281,35 @@ describe('InMemoryTransport', () => {
       expect(transport.deadLetters).toMatchObject([{ reason: 'max-attempts', attempts: 2 }]);
     });
 
+    it('dead-letters with reason "overflow" past maxPendingRetries, and retries the rest', async () => {
+      transport = new InMemoryTransport({ maxPendingRetries: 3 });
+      const error = new Error('failing');
+      const attempts = new Map<string, number>();
+      const sub = subscription(['order.created'], (delivered, { attempt }) => {
+        attempts.set(delivered.id, attempt);
+        return Promise.resolve(attempt === 1 ? { status: 'retry', delayMs: 5, error } : HANDLED);
+      });
+      transport.subscribe(sub);
+      await transport.start();
+
+      const events = Array.from({ length: 5 }, () => event('order.created'));
+      await transport.publish(events);
+      await transport.whenIdle();
+
+      expect(transport.deadLetters.map((d) => [d.event.id, d.reason, d.attempts])).toEqual([
+        [events[3].id, 'overflow', 1],
+        [events[4].id, 'overflow', 1],
+      ]);
+      expect(events.slice(0, 3).map((e) => attempts.get(e.id))).toEqual([2, 2, 2]);
+      expect(events.slice(3).map((e) => attempts.get(e.id))).toEqual([1, 1]);
+    });
+
+    it('refuses a maxPendingRetries that is not a count', () => {
+      expect(() => new InMemoryTransport({ maxPendingRetries: -1 })).toThrow(
+        /maxPendingRetries must be an integer >= 0, got -1/,
+      );
+    });
+
     it('does not record handled or skipped outcomes', async () => {
       transport.subscribe(subscription(['order.created'], outcomes({ status: 'skipped' })));
       await transport.start();

@@ -27,6 +27,12 @@ export interface InMemoryTransportOptions {
   /** Dead letters kept for inspection; the oldest are dropped (and logged) beyond this. @default 10000 */
   maxDeadLetters?: number;
   /**
+   * Failed deliveries waiting for their retry at once. Past it, a delivery that would wait too is
+   * dead-lettered with reason `overflow` instead: a burst of failing events then costs bounded
+   * memory and timers, and each one is still accounted for. @default 10000
+   */
+  maxPendingRetries?: number;
+  /**
    * Include the event's `data` in log records about one event (a dead letter dropped from a full
    * list). The default transport of `EventsModule` takes the module option `logPayloads`.
    * @default false
@@ -65,6 +71,7 @@ export class InMemoryTransport implements Transport {
   private readonly listeners: Array<[string, Listener]> = [];
   private readonly bySelector = new Map<string, SelectorGroup>();
   private readonly maxDeadLetters: number;
+  private readonly maxPendingRetries: number;
   private readonly deadLetterList: DeadLetter[] = [];
   private readonly retries = new Map<NodeJS.Timeout, () => void>();
   private readonly beforeStart: EventEnvelope[] = [];
@@ -77,6 +84,12 @@ export class InMemoryTransport implements Transport {
     this.emitter =
       options.emitter ?? new EventEmitter2({ wildcard: true, delimiter: '.', maxListeners: 0 });
     this.maxDeadLetters = options.maxDeadLetters ?? 10_000;
+    this.maxPendingRetries = options.maxPendingRetries ?? 10_000;
+    if (!Number.isSafeInteger(this.maxPendingRetries) || this.maxPendingRetries < 0) {
+      throw new RangeError(
+        `InMemoryTransport "${this.name}": maxPendingRetries must be an integer >= 0, got ${this.maxPendingRetries}.`,
+      );
+    }
     this.eventLogger = new EventLogger(InMemoryTransport.name, options.logPayloads);
   }
 
@@ -239,6 +252,20 @@ export class InMemoryTransport implements Transport {
         this.done();
       };
       if (this.state === 'stopped') return giveUp();
+      if (this.retries.size >= this.maxPendingRetries) {
+        this.eventLogger.warn(
+          `${this.retries.size} deliveries are already waiting to retry (maxPendingRetries); ` +
+            `event ${event.id} (${event.type}) for ${subscription.handler} is dead-lettered instead`,
+          event,
+          { handler: subscription.handler, attempt, reason: 'overflow' },
+        );
+        this.addDeadLetter(subscription, event, {
+          reason: 'overflow',
+          error: outcome.error,
+          attempts: attempt,
+        });
+        return this.done();
+      }
       const retry = (): void => {
         this.retries.delete(timer);
         this.inFlight--;

@@ -14,7 +14,11 @@ export interface DeliveryInfo {
 
 /** A failure that ended in the dead-letter destination. */
 export interface DeadLetterReason {
-  readonly reason: 'non-retryable' | 'max-attempts' | 'shutdown';
+  /**
+   * `non-retryable` and `max-attempts` from the retry policy; `shutdown` when a retry was still
+   * waiting at the drain deadline; `overflow` when a transport's bound on waiting retries was reached.
+   */
+  readonly reason: 'non-retryable' | 'max-attempts' | 'shutdown' | 'overflow';
   readonly error: unknown;
   readonly attempts: number;
 }
