@@ -245,12 +245,8 @@ export class IdempotentRunner {
         options.operationTimeoutMs,
       );
     });
-    let pending: Promise<T>;
-    try {
-      pending = Promise.resolve(send());
-    } catch (error) {
-      pending = Promise.reject(error as Error);
-    }
+    // Async, so that a store that throws instead of rejecting is bounded and caught the same way.
+    const pending = (async () => send())();
     return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
   }
 }
