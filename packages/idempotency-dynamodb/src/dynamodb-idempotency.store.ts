@@ -3,7 +3,8 @@ import type {
   DynamoDBClient,
   DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import type { ClaimResult, IdempotencyStore } from '@nestjs-events/core';
+import { randomBytes } from 'node:crypto';
+import type { ClaimOptions, ClaimResult, IdempotencyStore } from '@nestjs-events/core';
 import { loadDynamoDbSdk, type DynamoDbSdkModule } from './dynamodb-sdk.loader';
 
 export interface DynamoDbIdempotencyStoreOptions {
@@ -30,6 +31,8 @@ type Status = 'in-progress' | 'completed';
 
 const STATUS = 'status';
 const EXPIRES_AT = 'expiresAt';
+const TOKEN = 'token';
+const FINGERPRINT = 'fingerprint';
 const IN_PROGRESS: Status = 'in-progress';
 const COMPLETED: Status = 'completed';
 /** Claim attempts when the holder of a key vanishes between our write and our read. */
@@ -41,7 +44,10 @@ const CLAIM_ATTEMPTS = 3;
  * decides by) and a TTL attribute (epoch seconds) so that DynamoDB deletes expired items. DynamoDB
  * deletes them up to days late, so expiry is always checked against `expiresAt` too.
  *
- * `claim` is one conditional `PutItem`: it succeeds when the key is absent or its item has expired.
+ * `claim` is one conditional `PutItem`: it succeeds when the key is absent or its item has expired,
+ * and writes a new random `token` (and the payload's `fingerprint`). `complete`, `extend` and
+ * `release` are conditional on that token, so a holder whose lock expired cannot touch the claim
+ * of the one that took over.
  */
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
   private readonly sdk: DynamoDbSdkModule;
@@ -60,11 +66,12 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     this.tableName = options.tableName;
     this.keyAttribute = options.keyAttribute ?? 'pk';
     this.ttlAttribute = options.ttlAttribute ?? 'ttl';
-    const names = [this.keyAttribute, this.ttlAttribute, STATUS, EXPIRES_AT];
+    const names = [this.keyAttribute, this.ttlAttribute, STATUS, EXPIRES_AT, TOKEN, FINGERPRINT];
     if (new Set(names).size !== names.length) {
       throw new TypeError(
         `DynamoDbIdempotencyStore: keyAttribute (${this.keyAttribute}) and ttlAttribute ` +
-          `(${this.ttlAttribute}) must differ from each other and from "${STATUS}" and "${EXPIRES_AT}".`,
+          `(${this.ttlAttribute}) must differ from each other and from "${STATUS}", ` +
+          `"${EXPIRES_AT}", "${TOKEN}" and "${FINGERPRINT}".`,
       );
     }
     this.now = options.now ?? Date.now;
@@ -72,14 +79,18 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     this.client = options.client ?? new this.sdk.DynamoDBClient(options.clientConfig ?? {});
   }
 
-  async claim(key: string, { lockTtlMs }: { lockTtlMs: number }): Promise<ClaimResult> {
+  async claim(key: string, { lockTtlMs, fingerprint }: ClaimOptions): Promise<ClaimResult> {
+    const token = randomBytes(16).toString('base64url');
     for (let attempt = 1; ; attempt++) {
       const now = this.now();
+      const item = this.item(key, IN_PROGRESS, now + lockTtlMs);
+      item[TOKEN] = { S: token };
+      if (fingerprint !== undefined) item[FINGERPRINT] = { S: fingerprint };
       try {
         await this.client.send(
           new this.sdk.PutItemCommand({
             TableName: this.tableName,
-            Item: this.item(key, IN_PROGRESS, now + lockTtlMs),
+            Item: item,
             ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now',
             ExpressionAttributeNames: { '#key': this.keyAttribute, '#expiresAt': EXPIRES_AT },
             ExpressionAttributeValues: { ':now': { N: String(now) } },
@@ -87,45 +98,107 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return 'acquired';
+        return { status: 'acquired', token };
       } catch (error) {
         if (!isConditionalCheckFailure(error)) throw error;
         const holder = error.Item ?? (await this.read(key));
         const status = holder && this.liveStatus(holder, this.now());
-        if (status) return status === COMPLETED ? 'completed' : 'in-progress';
+        if (status) {
+          const held = holder[FINGERPRINT]?.S;
+          return held === undefined ? { status } : { status, fingerprint: held };
+        }
         // Only without `Item` (an older DynamoDB-compatible server): the holder was released or
         // expired before our read, so the key is free again. Claim again, a few times at most;
-        // after that "in-progress" is safe, as the interceptor then polls.
-        if (attempt >= CLAIM_ATTEMPTS) return 'in-progress';
+        // after that "in-progress" is safe, as the runner then polls.
+        if (attempt >= CLAIM_ATTEMPTS) return { status: 'in-progress' };
       }
     }
   }
 
-  async complete(key: string, { ttlMs }: { ttlMs: number }): Promise<void> {
-    // Unconditional: completing wins over any lock, ours or one that took over after ours expired.
-    await this.client.send(
-      new this.sdk.PutItemCommand({
-        TableName: this.tableName,
-        Item: this.item(key, COMPLETED, this.now() + ttlMs),
-      }),
-    );
+  async complete(key: string, token: string, { ttlMs }: { ttlMs: number }): Promise<boolean> {
+    const now = this.now();
+    const expiresAt = now + ttlMs;
+    try {
+      await this.client.send(
+        new this.sdk.UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [this.keyAttribute]: { S: key } },
+          UpdateExpression: 'SET #status = :completed, #expiresAt = :expiresAt, #ttl = :ttl',
+          // Our live lock, or our own completion again; never a lock that took over after ours.
+          ConditionExpression:
+            '#token = :token AND (#status = :completed OR (#status = :inProgress AND #expiresAt > :now))',
+          ExpressionAttributeNames: {
+            '#status': STATUS,
+            '#expiresAt': EXPIRES_AT,
+            '#ttl': this.ttlAttribute,
+            '#token': TOKEN,
+          },
+          ExpressionAttributeValues: {
+            ':completed': { S: COMPLETED },
+            ':inProgress': { S: IN_PROGRESS },
+            ':expiresAt': { N: String(expiresAt) },
+            ':ttl': { N: String(epochSeconds(expiresAt)) },
+            ':token': { S: token },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
   }
 
-  async release(key: string): Promise<void> {
+  async release(key: string, token: string): Promise<boolean> {
     try {
       await this.client.send(
         new this.sdk.DeleteItemCommand({
           TableName: this.tableName,
           Key: { [this.keyAttribute]: { S: key } },
-          // A completed key stays completed: releasing must never make done work run again.
-          ConditionExpression: '#status = :inProgress',
-          ExpressionAttributeNames: { '#status': STATUS },
-          ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS } },
+          // A completed key stays completed, and another holder's lock stays locked.
+          ConditionExpression: '#status = :inProgress AND #token = :token',
+          ExpressionAttributeNames: { '#status': STATUS, '#token': TOKEN },
+          ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS }, ':token': { S: token } },
         }),
       );
+      return true;
     } catch (error) {
-      // Completed or already gone: nothing to release.
-      if (!isConditionalCheckFailure(error)) throw error;
+      // Completed, gone or someone else's: nothing to release.
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async extend(key: string, token: string, { lockTtlMs }: { lockTtlMs: number }): Promise<boolean> {
+    const now = this.now();
+    const expiresAt = now + lockTtlMs;
+    try {
+      await this.client.send(
+        new this.sdk.UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [this.keyAttribute]: { S: key } },
+          UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
+          ConditionExpression: '#status = :inProgress AND #token = :token AND #expiresAt > :now',
+          ExpressionAttributeNames: {
+            '#status': STATUS,
+            '#expiresAt': EXPIRES_AT,
+            '#ttl': this.ttlAttribute,
+            '#token': TOKEN,
+          },
+          ExpressionAttributeValues: {
+            ':inProgress': { S: IN_PROGRESS },
+            ':expiresAt': { N: String(expiresAt) },
+            ':ttl': { N: String(epochSeconds(expiresAt)) },
+            ':token': { S: token },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
     }
   }
 
@@ -145,8 +218,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       [this.keyAttribute]: { S: key },
       [STATUS]: { S: status },
       [EXPIRES_AT]: { N: String(expiresAt) },
-      // Rounded up, so that DynamoDB never deletes an item the store still counts as live.
-      [this.ttlAttribute]: { N: String(Math.ceil(expiresAt / 1000)) },
+      [this.ttlAttribute]: { N: String(epochSeconds(expiresAt)) },
     };
   }
 
@@ -169,6 +241,11 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     if (expiresAt !== undefined && Number(expiresAt) <= now) return undefined;
     return item[STATUS]?.S === COMPLETED ? COMPLETED : IN_PROGRESS;
   }
+}
+
+/** Rounded up, so that DynamoDB never deletes an item the store still counts as live. */
+function epochSeconds(epochMs: number): number {
+  return Math.ceil(epochMs / 1000);
 }
 
 /** By name, not `instanceof`: the client may come from another copy of the SDK than ours. */
