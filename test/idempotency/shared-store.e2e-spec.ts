@@ -109,7 +109,7 @@ describe('IdempotencyInterceptor with one Redis store shared by two applications
       const claim = stores[1].claim.bind(stores[1]);
       jest.spyOn(stores[1], 'claim').mockImplementation(async (...args) => {
         const result = await claim(...args);
-        if (result === 'in-progress') resolve();
+        if (result.status === 'in-progress') resolve();
         return result;
       });
     });

@@ -7,7 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { MemoryIdempotencyStore } from '@nestjs-events/core';
+import { MemoryIdempotencyStore, type ClaimResult } from '@nestjs-events/core';
 import {
   createIdempotencyTable,
   DynamoDbIdempotencyStore,
@@ -18,6 +18,15 @@ import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 
 const LOCK = { lockTtlMs: 60_000 };
 const DONE = { ttlMs: 60_000 };
+
+function tokenOf(claim: ClaimResult): string {
+  if (claim.status !== 'acquired') throw new Error(`expected acquired, got ${claim.status}`);
+  return claim.token;
+}
+
+async function statusOf(claim: Promise<ClaimResult>): Promise<ClaimResult['status']> {
+  return (await claim).status;
+}
 
 /** A clock the test moves, starting at the real time so that nothing looks long expired. */
 function testClock() {
@@ -61,21 +70,33 @@ describe('DynamoDB', () => {
       ).Item;
 
     it('writes the expiry in milliseconds, and in epoch seconds for DynamoDB TTL', async () => {
-      const now = 1_700_000_000_500;
+      let now = 1_700_000_000_500;
       const store = new DynamoDbIdempotencyStore({ client, tableName, now: () => now });
       const key = randomUUID();
-      await store.claim(key, { lockTtlMs: 1_000 });
+      const claim = await store.claim(key, { lockTtlMs: 1_000, fingerprint: 'fp' });
+      const token = tokenOf(claim);
       expect(await getItem(key)).toEqual({
         pk: { S: key },
         status: { S: 'in-progress' },
         expiresAt: { N: '1700000001500' },
         ttl: { N: '1700000002' },
+        token: { S: token },
+        fingerprint: { S: 'fp' },
       });
-      await store.complete(key, { ttlMs: 60_000 });
+      now += 500;
+      await store.extend(key, token, { lockTtlMs: 1_000 });
       expect(await getItem(key)).toMatchObject({
+        expiresAt: { N: '1700000002000' },
+        ttl: { N: '1700000002' },
+      });
+      await store.complete(key, token, { ttlMs: 60_000 });
+      expect(await getItem(key)).toEqual({
+        pk: { S: key },
         status: { S: 'completed' },
-        expiresAt: { N: '1700000060500' },
+        expiresAt: { N: '1700000061000' },
         ttl: { N: '1700000061' },
+        token: { S: token },
+        fingerprint: { S: 'fp' },
       });
     });
 
@@ -90,15 +111,17 @@ describe('DynamoDB', () => {
           TimeToLiveStatus: 'ENABLED',
         });
         const store = new DynamoDbIdempotencyStore({ client, tableName: table, ...names });
-        await expect(store.claim('k', LOCK)).resolves.toBe('acquired');
-        await expect(store.claim('k', LOCK)).resolves.toBe('in-progress');
-        await store.complete('k', DONE);
-        await expect(store.claim('k', LOCK)).resolves.toBe('completed');
+        const token = tokenOf(await store.claim('k', LOCK));
+        await expect(statusOf(store.claim('k', LOCK))).resolves.toBe('in-progress');
+        await expect(store.extend('k', token, LOCK)).resolves.toBe(true);
+        await expect(store.complete('k', token, DONE)).resolves.toBe(true);
+        await expect(statusOf(store.claim('k', LOCK))).resolves.toBe('completed');
         expect(Object.keys((await getItem('k', 'id', table))!).sort()).toEqual([
           'expiresAt',
           'expires_at_s',
           'id',
           'status',
+          'token',
         ]);
       } finally {
         await client.send(new DeleteTableCommand({ TableName: table }));
@@ -114,12 +137,13 @@ describe('DynamoDB', () => {
       await expect(store.claim('k', LOCK)).rejects.toMatchObject({
         name: 'ResourceNotFoundException',
       });
-      await expect(store.complete('k', DONE)).rejects.toMatchObject({
-        name: 'ResourceNotFoundException',
-      });
-      await expect(store.release('k')).rejects.toMatchObject({
-        name: 'ResourceNotFoundException',
-      });
+      for (const call of [
+        () => store.complete('k', 't', DONE),
+        () => store.release('k', 't'),
+        () => store.extend('k', 't', LOCK),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      }
     });
 
     describe('without the item in a failed condition (servers that do not return it)', () => {
@@ -143,10 +167,13 @@ describe('DynamoDB', () => {
       it('reads the item to tell completed from in progress', async () => {
         const store = new DynamoDbIdempotencyStore({ client: withoutItem(), tableName });
         const [locked, done] = [randomUUID(), randomUUID()];
-        await store.claim(locked, LOCK);
-        await store.complete(done, DONE);
-        await expect(store.claim(locked, LOCK)).resolves.toBe('in-progress');
-        await expect(store.claim(done, LOCK)).resolves.toBe('completed');
+        await store.claim(locked, { ...LOCK, fingerprint: 'fp' });
+        await store.complete(done, tokenOf(await store.claim(done, LOCK)), DONE);
+        await expect(store.claim(locked, LOCK)).resolves.toEqual({
+          status: 'in-progress',
+          fingerprint: 'fp',
+        });
+        await expect(store.claim(done, LOCK)).resolves.toEqual({ status: 'completed' });
       });
 
       it('claims again when the holder is released between the write and the read', async () => {
@@ -164,7 +191,7 @@ describe('DynamoDB', () => {
             },
           }),
         );
-        await expect(store.claim(key, LOCK)).resolves.toBe('acquired');
+        await expect(statusOf(store.claim(key, LOCK))).resolves.toBe('acquired');
         expect((await getItem(key))?.status).toEqual({ S: 'in-progress' });
       });
     });
@@ -174,7 +201,7 @@ describe('DynamoDB', () => {
         clientConfig: { endpoint: process.env.MOTO_ENDPOINT },
         tableName,
       });
-      await expect(owned.claim(randomUUID(), LOCK)).resolves.toBe('acquired');
+      await expect(statusOf(owned.claim(randomUUID(), LOCK))).resolves.toBe('acquired');
       const ownedClient = (owned as unknown as { client: DynamoDBClient }).client;
       const destroy = jest.spyOn(ownedClient, 'destroy');
       await owned.onApplicationShutdown();
@@ -207,14 +234,16 @@ describe('Redis', () => {
   describe('RedisIdempotencyStore', () => {
     const store = new RedisIdempotencyStore({ client, keyPrefix });
 
-    it('keeps one string per key under the prefix, expiring with the TTL given', async () => {
+    it('keeps one string per key under the prefix: state, token, fingerprint, with its TTL', async () => {
       const key = randomUUID();
-      await store.claim(key, { lockTtlMs: 30_000 });
-      await expect(client.get(keyPrefix + key)).resolves.toBe('in-progress');
+      const token = tokenOf(await store.claim(key, { lockTtlMs: 30_000, fingerprint: 'fp' }));
+      await expect(client.get(keyPrefix + key)).resolves.toBe(`in-progress:${token}:fp`);
       expect(await client.pttl(keyPrefix + key)).toBeGreaterThan(29_000);
       expect(await client.pttl(keyPrefix + key)).toBeLessThanOrEqual(30_000);
-      await store.complete(key, { ttlMs: 3_600_000 });
-      await expect(client.get(keyPrefix + key)).resolves.toBe('completed');
+      await store.extend(key, token, { lockTtlMs: 90_000 });
+      expect(await client.pttl(keyPrefix + key)).toBeGreaterThan(89_000);
+      await store.complete(key, token, { ttlMs: 3_600_000 });
+      await expect(client.get(keyPrefix + key)).resolves.toBe(`completed:${token}:fp`);
       expect(await client.pttl(keyPrefix + key)).toBeGreaterThan(3_599_000);
     });
 
@@ -222,22 +251,39 @@ describe('Redis', () => {
       const key = `test:${randomUUID()}`;
       try {
         await new RedisIdempotencyStore({ client }).claim(key, LOCK);
-        await expect(client.get(`nestjs-events:idem:${key}`)).resolves.toBe('in-progress');
+        await expect(client.get(`nestjs-events:idem:${key}`)).resolves.toMatch(/^in-progress:/);
       } finally {
         await client.del(`nestjs-events:idem:${key}`);
       }
     });
 
     it('accepts TTLs that are not whole positive milliseconds', async () => {
-      await expect(store.claim(randomUUID(), { lockTtlMs: 0.5 })).resolves.toBe('acquired');
-      await expect(store.complete(randomUUID(), { ttlMs: 0 })).resolves.toBeUndefined();
+      const key = randomUUID();
+      const token = tokenOf(await store.claim(key, { lockTtlMs: 60_000 }));
+      await expect(store.extend(key, token, { lockTtlMs: 0.5 })).resolves.toBe(true);
+      const other = randomUUID();
+      await expect(statusOf(store.claim(other, { lockTtlMs: 0.5 }))).resolves.toBe('acquired');
+      const third = randomUUID();
+      const held = tokenOf(await store.claim(third, LOCK));
+      await expect(store.complete(third, held, { ttlMs: 0 })).resolves.toBe(true);
+    });
+
+    it('reads the values of earlier versions (no token): completed, or a lock held by another', async () => {
+      const [done, locked] = [randomUUID(), randomUUID()];
+      await client.set(keyPrefix + done, 'completed', 'PX', 60_000);
+      await client.set(keyPrefix + locked, 'in-progress', 'PX', 60_000);
+      await expect(store.claim(done, LOCK)).resolves.toEqual({ status: 'completed' });
+      await expect(store.claim(locked, LOCK)).resolves.toEqual({ status: 'in-progress' });
+      await expect(store.release(locked, '')).resolves.toBe(false);
+      await expect(client.get(keyPrefix + locked)).resolves.toBe('in-progress');
     });
 
     it('treats a value it did not write as a lock held by someone else', async () => {
       const key = randomUUID();
       await client.set(keyPrefix + key, 'something else', 'PX', 60_000);
-      await expect(store.claim(key, LOCK)).resolves.toBe('in-progress');
-      await store.release(key);
+      await expect(statusOf(store.claim(key, LOCK))).resolves.toBe('in-progress');
+      await expect(store.release(key, 'else')).resolves.toBe(false);
+      await expect(store.complete(key, 'else', DONE)).resolves.toBe(false);
       await expect(client.get(keyPrefix + key)).resolves.toBe('something else');
     });
 
@@ -245,7 +291,9 @@ describe('Redis', () => {
       const key = randomUUID();
       await client.hset(keyPrefix + key, 'field', 'value');
       await expect(store.claim(key, LOCK)).rejects.toThrow(/WRONGTYPE/);
-      await expect(store.release(key)).rejects.toThrow(/WRONGTYPE/);
+      await expect(store.release(key, 't')).rejects.toThrow(/WRONGTYPE/);
+      await expect(store.extend(key, 't', LOCK)).rejects.toThrow(/WRONGTYPE/);
+      await expect(store.complete(key, 't', DONE)).rejects.toThrow(/WRONGTYPE/);
       const offline = new Redis(process.env.REDIS_URL!, {
         lazyConnect: true,
         enableOfflineQueue: false,
@@ -258,7 +306,7 @@ describe('Redis', () => {
 
     it('closes a client it created from a URL, and only that one', async () => {
       const owned = new RedisIdempotencyStore({ url: process.env.REDIS_URL!, keyPrefix });
-      await expect(owned.claim(randomUUID(), LOCK)).resolves.toBe('acquired');
+      await expect(statusOf(owned.claim(randomUUID(), LOCK))).resolves.toBe('acquired');
       await owned.onApplicationShutdown();
       expect((owned as unknown as { client: Redis }).client.status).toBe('end');
       await expect(owned.close()).resolves.toBeUndefined();
