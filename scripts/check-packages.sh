@@ -56,6 +56,15 @@ for dir in packages/*/; do
   fi
 done
 
+# The samples must never be published: every other workspace is private.
+check "libs/* and apps/* are private" 10 node -e '
+  const fs = require("fs");
+  const open = ["libs", "apps"].flatMap((d) => fs.readdirSync(d).map((n) => `${d}/${n}`))
+    .filter((d) => fs.existsSync(`${d}/package.json`))
+    .filter((d) => JSON.parse(fs.readFileSync(`${d}/package.json`, "utf8")).private !== true);
+  if (open.length) { console.error(`not private: ${open.join(", ")}`); process.exit(1); }
+'
+
 # Only the published packages' projects: the sample apps are not packed.
 build_configs=()
 for dir in "${packages[@]}"; do build_configs+=("$dir/tsconfig.build.json"); done
