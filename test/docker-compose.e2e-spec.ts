@@ -35,6 +35,14 @@ describe('docker-compose.yml', () => {
     expect(localstack.healthcheck?.test.join(' ')).toContain('/_localstack/health');
   });
 
+  it('runs the LocalStack version that the tests and start:localstack run natively', () => {
+    const setup = readFileSync(join(root, 'scripts/setup-test-env.sh'), 'utf8');
+    const native = setup.match(/^ls_version=([\d.]+)$/m)![1];
+    expect(localstack.image).toBe(`localstack/localstack:${native}`);
+    const pins = readFileSync(join(root, 'libs/emulators/localstack/requirements.txt'), 'utf8');
+    expect(pins).toContain(`requirements-runtime.txt at the v${native} tag`);
+  });
+
   it('offers the open-source emulators as the "oss" profile, on the versions the tests use', () => {
     expect(fauxqs.profiles).toEqual(['oss']);
     expect(moto.profiles).toEqual(['oss']);

@@ -1,16 +1,20 @@
-import { startFauxqs, startMoto, type RunningServer } from '@sample/emulators';
+import { startFauxqs, startLocalStack, startMoto, type RunningServer } from '@sample/emulators';
 import { startService, type ServiceProcess } from './service.process';
 import { runShopScenario } from './shop.scenario';
 
 /**
  * The shop as two processes talking over AWS APIs, on emulators started here on loopback:
- * fauxqs for SNS/SQS (default) or moto for EventBridge (`--eventbridge`). With a LocalStack
+ * fauxqs for SNS/SQS (default) or moto for EventBridge (`--eventbridge`); with `--localstack`,
+ * LocalStack for either, run natively from `.venv-localstack`. With a LocalStack in Docker
  * (docker compose up), run the services yourself instead: see the README.
  */
 async function main(): Promise<void> {
   const transport = process.argv.includes('--eventbridge') ? 'eventbridge' : 'sns-sqs';
-  const emulator: RunningServer =
-    transport === 'eventbridge' ? await startMoto() : await startFauxqs();
+  const emulator: RunningServer = process.argv.includes('--localstack')
+    ? await startLocalStack()
+    : transport === 'eventbridge'
+      ? await startMoto()
+      : await startFauxqs();
   const env = {
     EVENTS_TRANSPORT: transport,
     EVENTS_PROVISION: 'true',
