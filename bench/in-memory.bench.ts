@@ -180,8 +180,10 @@ function ours(
         // measure that steady state, not the first 100,000 events of a fresh process.
         const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
         for (let i = 0; i < STORE_MAX_KEYS; i++) {
-          await store.claim(`prefill:${i}`, { lockTtlMs: 60_000 });
-          await store.complete(`prefill:${i}`, { ttlMs: 86_400_000 });
+          const claim = await store.claim(`prefill:${i}`, { lockTtlMs: 60_000 });
+          if (claim.status === 'acquired') {
+            await store.complete(`prefill:${i}`, claim.token, { ttlMs: 86_400_000 });
+          }
         }
       }
       // Envelope creation (id, time, metadata), schema validation, stamping and the whole

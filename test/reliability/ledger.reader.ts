@@ -51,7 +51,7 @@ export class LedgerReader {
     return Object.fromEntries(await counts(this.redis, this.keys.claims));
   }
 
-  /** Idempotency keys still `in-progress`: claims whose holder never completed nor released. */
+  /** Idempotency keys still locked (`in-progress:…`): claims whose holder never completed nor released. */
   async heldLocks(): Promise<number> {
     let held = 0;
     let cursor = '0';
@@ -66,7 +66,7 @@ export class LedgerReader {
       cursor = next;
       if (keys.length) {
         const values = await this.redis.mget(...keys);
-        held += values.filter((value) => value === 'in-progress').length;
+        held += values.filter((value) => value?.startsWith('in-progress')).length;
       }
     } while (cursor !== '0');
     return held;

@@ -4,8 +4,11 @@ import {
   currentHandlingContext,
   EventHandler,
   Idempotent,
+  idempotencyStoreKey,
+  IdempotencyLockLostError,
   type EventOf,
 } from '@nestjs-events/core';
+import { CountingIdempotencyStore } from './counting-idempotency.store';
 import { failsFirstAttempt, InjectedFailure } from './fault.plan';
 import { ProbeEvent } from './probe.events';
 import { RunLedger } from './run.ledger';
@@ -21,11 +24,14 @@ import type { WorkerConfig } from './worker.config';
  * count is written first and the idempotency interceptor completes the key afterwards, as it
  * must for any effect outside Redis (an HTTP call, an e-mail): a crash between the two is the
  * one window idempotency cannot close, and the ledger lets the orchestrator see it happen.
+ * The atomic write also checks that this delivery still holds the key's lock (its token), as a
+ * fenced write would: a handler that outlived its lock writes nothing and fails, to be retried.
  */
 @Injectable()
 export class ProbeHandler {
   constructor(
     private readonly ledger: RunLedger,
+    private readonly store: CountingIdempotencyStore,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -38,15 +44,25 @@ export class ProbeHandler {
       await this.ledger.recordInjectedFailure(event.id);
       throw new InjectedFailure(event.id);
     }
-    await this.ledger.apply(
-      event.id,
-      this.config.effect === 'atomic'
-        ? {
-            // RedisIdempotencyStore's documented key: <keyPrefix><Handler.method>:<event key>.
-            key: `${this.ledger.keys.idempotencyPrefix}${handling.handler}:${event.id}`,
-            ttlMs: this.config.idempotencyTtlMs,
-          }
-        : undefined,
-    );
+    if (this.config.effect === 'separate') {
+      await this.ledger.apply(event.id);
+      return;
+    }
+    // The key RedisIdempotencyStore is given: <keyPrefix><idempotencyStoreKey(handler, key)>.
+    const storeKey = idempotencyStoreKey(handling.handler, event.id);
+    const token = this.store.tokenOf(storeKey) ?? '';
+    const applied = await this.ledger.apply(event.id, {
+      key: `${this.ledger.keys.idempotencyPrefix}${storeKey}`,
+      token,
+      ttlMs: this.config.idempotencyTtlMs,
+    });
+    if (applied < 0) {
+      throw new IdempotencyLockLostError(
+        handling.handler,
+        storeKey,
+        event.id,
+        'the key no longer holds this delivery’s token when the effect was to be written',
+      );
+    }
   }
 }

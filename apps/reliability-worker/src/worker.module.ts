@@ -74,6 +74,7 @@ export class WorkerModule {
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: RunLedger, useValue: ledger },
+        { provide: CountingIdempotencyStore, useValue: store },
         { provide: WorkerResources, useFactory: () => new WorkerResources(ledger, sqsClient) },
         ProbeHandler,
       ],
