@@ -108,7 +108,7 @@ describe('publishing and handling', () => {
   it('rejects something that is not an envelope, saying what is wrong', async () => {
     const { app } = await boot({ providers: [Recorder] });
     await expect(app.get(EventBus).publish({ type: 'x..y' } as never)).rejects.toThrow(
-      /"id" must be a non-empty string; "type" must be a dotted event type/,
+      /"id" must be a non-empty string, got undefined; "type" must be a dotted event type/,
     );
   });
 

@@ -17,6 +17,8 @@ export function formatNotification(notification: EventNotification): string {
       return `${head}  skipped    ${notification.handler} (${notification.reason})`;
     case 'retrying':
       return `${head}  retrying   ${notification.handler} in ${notification.delayMs} ms: ${String(notification.error)}`;
+    case 'timed-out':
+      return `${head}  TIMED OUT  ${notification.handler} after ${notification.timeoutMs} ms (attempt ${notification.attempt})`;
     case 'dead-lettered':
       return `${head}  DEAD       ${notification.handler} after ${notification.attempts} attempt(s): ${String(notification.error)}`;
   }

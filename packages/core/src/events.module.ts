@@ -2,6 +2,7 @@ import { Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { EventBus } from './bus/event-bus';
 import { EventFactory } from './definition/event.factory';
+import { StuckHandlers } from './dispatch/stuck-handlers';
 import { EventHandlerExplorer } from './discovery/event-handler.explorer';
 import { EVENTS_TRANSPORTS, IDEMPOTENCY_STORE } from './events.constants';
 import { ConfigurableEventsModule, EVENTS_MODULE_OPTIONS } from './events-module.definition';
@@ -45,6 +46,7 @@ const providers: Provider[] = [
   SubscriptionFactory,
   EventsLifecycle,
   IdempotencyInterceptor,
+  StuckHandlers,
 ];
 
 /**
@@ -66,6 +68,7 @@ const providers: Provider[] = [
     EventFactory,
     EventsMonitor,
     EventsMetrics,
+    StuckHandlers,
     IdempotencyInterceptor,
     IDEMPOTENCY_STORE,
     EVENTS_TRANSPORTS,

@@ -66,6 +66,7 @@ export {
 export type { DeadLetterReason, Transport, TransportHealth } from './transport/transport.interface';
 
 export { EventsMonitor } from './monitor/events.monitor';
+export { StuckHandlers, type StuckHandler } from './dispatch/stuck-handlers';
 export type { EventNotification } from './monitor/event-notification.interface';
 export { EventsMetrics } from './observability/events.metrics';
 export type {

@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import {
   EventsModule,
   InMemoryTransport,
+  StuckHandlers,
   type Transport,
   type TransportHealth,
 } from '@nestjs-events/core';
@@ -115,6 +116,34 @@ describe('EventsHealthIndicator', () => {
           },
         },
       },
+    });
+  });
+
+  it('is down while a handler run is stuck past its timeout, listing it, and up once it settles', async () => {
+    const stuck = new StuckHandlers();
+    const check = new EventsHealthIndicator(
+      new HealthIndicatorService(),
+      [transport('memory', () => up())],
+      stuck,
+    );
+    const settle = stuck.add({
+      handler: 'Mailer.send',
+      eventId: 'e-1',
+      eventType: 'user.registered',
+      attempt: 1,
+      timeoutMs: 1000,
+      since: new Date('2026-12-01T00:00:00.000Z'),
+    });
+    expect(await check.isHealthy()).toEqual({
+      events: {
+        status: 'down',
+        transports: { memory: { status: 'up' } },
+        stuckHandlers: [expect.objectContaining({ handler: 'Mailer.send', eventId: 'e-1' })],
+      },
+    });
+    settle();
+    expect(await check.isHealthy()).toEqual({
+      events: { status: 'up', transports: { memory: { status: 'up' } } },
     });
   });
 

@@ -1,6 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { EVENTS_TRANSPORTS, type Transport, type TransportHealth } from '@nestjs-events/core';
+import {
+  EVENTS_TRANSPORTS,
+  StuckHandlers,
+  type StuckHandler,
+  type Transport,
+  type TransportHealth,
+} from '@nestjs-events/core';
 
 /** Options of one `isHealthy` check. */
 export interface EventsHealthCheckOptions {
@@ -24,13 +30,16 @@ export type TransportHealthDetails = { status: 'up' | 'down' } & Record<string, 
 
 export interface EventsHealthDetails extends Record<string, unknown> {
   transports: Record<string, TransportHealthDetails>;
+  /** Handler runs past their timeout that have not settled (listed only when there are some). */
+  stuckHandlers?: StuckHandler[];
 }
 
 const DEFAULT_TIMEOUT_MS = 1000;
 
 /**
- * Health of the event transports, for `@nestjs/terminus`: up when every transport reports up,
- * with each transport's details (consumers, publisher, …) under `transports.<name>`.
+ * Health of the event transports, for `@nestjs/terminus`: up when every transport reports up and
+ * no handler run is stuck past its timeout, with each transport's details (consumers, publisher,
+ * …) under `transports.<name>` and the stuck runs under `stuckHandlers`.
  *
  * ```ts
  * @Get('health')
@@ -45,6 +54,7 @@ export class EventsHealthIndicator {
   constructor(
     private readonly healthIndicatorService: HealthIndicatorService,
     @Inject(EVENTS_TRANSPORTS) private readonly transports: readonly Transport[],
+    @Optional() private readonly stuck?: StuckHandlers,
   ) {}
 
   /**
@@ -71,8 +81,12 @@ export class EventsHealthIndicator {
         return [name, toDetails(await healthOf(transport, timeoutMs))];
       }),
     );
-    const details: EventsHealthDetails = { transports: Object.fromEntries(entries) };
-    return entries.every(([, entry]) => entry.status === 'up')
+    const stuckHandlers = this.stuck?.list() ?? [];
+    const details: EventsHealthDetails = {
+      transports: Object.fromEntries(entries),
+      ...(stuckHandlers.length > 0 && { stuckHandlers }),
+    };
+    return stuckHandlers.length === 0 && entries.every(([, entry]) => entry.status === 'up')
       ? indicator.up(details)
       : indicator.down(details);
   }

@@ -19,6 +19,13 @@ export interface EventHandlerOptions {
    * not match are skipped (and acknowledged), not failed. Brokers that can filter do so too.
    */
   pattern?: EventPattern;
+  /**
+   * How long one run of this handler may take. Past it the attempt counts as failed (a
+   * `HandlerTimeoutError`, retried per the retry policy), the transport's slot is freed, and the
+   * run, which goes on, is reported as stuck until it settles. `Infinity` turns it off.
+   * @default the module option `handlerTimeoutMs`
+   */
+  timeoutMs?: number;
 }
 
 /** @internal What `@EventHandler` records on a method. */

@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import { HandlerTimeoutError } from '../errors/handler-timeout.error';
 import { currentHandlingContext, type HandlingContext } from '../context/event-context';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import { NonRetryableError } from '../errors/non-retryable.error';
@@ -10,6 +12,7 @@ import { RetryPolicy } from '../retry/retry-policy';
 import { EventDispatcher, type EventDispatcherConfig } from './event.dispatcher';
 import type { HandlerInvoker } from './handler-invoker.factory';
 import { OutcomeReporter } from './outcome.reporter';
+import { StuckHandlers } from './stuck-handlers';
 
 function envelope(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
   return {
@@ -45,6 +48,8 @@ function dispatcher(
     definitions: new Map(),
     invoke,
     outcome: new OutcomeReporter('Things.onThing', retry, events.monitor),
+    timeoutMs: Infinity,
+    stuck: new StuckHandlers(),
     ...config,
   });
   return { subscription, notifications: events.notifications };
@@ -241,5 +246,69 @@ describe('EventDispatcher', () => {
     expect(subscription.matches('thing.happened')).toBe(true);
     expect(subscription.matches('order.created')).toBe(true);
     expect(subscription.matches('thing.noted')).toBe(false);
+  });
+});
+
+describe('EventDispatcher handler timeout', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('fails the attempt with a HandlerTimeoutError when the run outlives it, and reports it stuck until it settles', async () => {
+    let finish!: () => void;
+    const stuck = new StuckHandlers();
+    const { subscription, notifications } = dispatcher(
+      () => new Promise<void>((resolve) => (finish = resolve)),
+      { timeoutMs: 1000, stuck },
+    );
+    const outcome = subscription.handle(envelope(), { attempt: 1 });
+    await jest.advanceTimersByTimeAsync(999);
+    expect(stuck.list()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    await expect(outcome).resolves.toMatchObject({
+      status: 'retry',
+      error: expect.any(HandlerTimeoutError),
+    });
+    expect(stuck.list()).toEqual([
+      expect.objectContaining({
+        handler: 'Things.onThing',
+        eventId: 'e-1',
+        attempt: 1,
+        timeoutMs: 1000,
+      }),
+    ]);
+    expect(notifications.map((n) => n.kind)).toEqual(['timed-out', 'retrying']);
+    finish();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(stuck.list()).toEqual([]);
+  });
+
+  it('leaves a run that settles in time alone, and clears its timer', async () => {
+    const stuck = new StuckHandlers();
+    const { subscription } = dispatcher(() => Promise.resolve(), { timeoutMs: 1000, stuck });
+    await expect(subscription.handle(envelope(), { attempt: 1 })).resolves.toEqual({
+      status: 'handled',
+    });
+    expect(jest.getTimerCount()).toBe(0);
+    expect(stuck.list()).toEqual([]);
+  });
+
+  it('dead-letters at the last attempt like any failure', async () => {
+    const { subscription } = dispatcher(() => new Promise<void>(() => undefined), {
+      timeoutMs: 50,
+    });
+    const outcome = subscription.handle(envelope(), { attempt: 2 });
+    await jest.advanceTimersByTimeAsync(50);
+    await expect(outcome).resolves.toMatchObject({
+      status: 'dead-letter',
+      reason: 'max-attempts',
+      error: expect.objectContaining({ name: 'HandlerTimeoutError' }),
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { EventPattern, EventMatcher } from '@nestjs-events/event-patterns';
 import { runInHandlingContext, type HandlingContext } from '../context/event-context';
 import { definitionOf } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
+import { HandlerTimeoutError } from '../errors/handler-timeout.error';
 import type { IdempotentRunner } from '../idempotency/idempotent.runner';
 import type { ResolvedIdempotencyOptions } from '../idempotency/resolve-idempotency-options';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
@@ -12,6 +13,7 @@ import type {
 } from '../transport/transport.interface';
 import type { HandlerInvoker } from './handler-invoker.factory';
 import type { OutcomeReporter } from './outcome.reporter';
+import type { StuckHandlers } from './stuck-handlers';
 
 /** Everything one dispatcher needs, resolved and checked at bootstrap. */
 export interface EventDispatcherConfig {
@@ -34,6 +36,10 @@ export interface EventDispatcherConfig {
   };
   readonly invoke: HandlerInvoker;
   readonly outcome: OutcomeReporter;
+  /** How long one run may take before the attempt fails (`Infinity`: no bound). */
+  readonly timeoutMs: number;
+  /** Where runs that outlived their timeout are kept until they settle. */
+  readonly stuck: StuckHandlers;
 }
 
 /**
@@ -80,7 +86,9 @@ export class EventDispatcher implements EventSubscription {
         prepared instanceof Promise
           ? prepared.then((event) => this.run(context, event))
           : this.run(context, prepared);
-      return ran instanceof Promise ? ran.then(done, fail) : Promise.resolve(done());
+      return ran instanceof Promise
+        ? this.bounded(ran, context).then(done, fail)
+        : Promise.resolve(done());
     } catch (error) {
       return Promise.resolve(fail(error));
     }
@@ -110,6 +118,43 @@ export class EventDispatcher implements EventSubscription {
     return data instanceof Promise
       ? data.then((valid: unknown) => ({ ...lifted, data: valid }))
       : { ...lifted, data };
+  }
+
+  /**
+   * `ran`, or a `HandlerTimeoutError` once the timeout passes first: the delivery settles (and is
+   * retried) while the run goes on, recorded as stuck until it settles too. Only runs that return
+   * a promise get a timer: a synchronous handler has already finished.
+   */
+  private bounded(ran: Promise<unknown>, context: HandlingContext): Promise<unknown> {
+    const { timeoutMs, stuck, outcome } = this.config;
+    if (timeoutMs === Infinity) return ran;
+    return new Promise((resolve, reject) => {
+      let unstuck: (() => void) | undefined;
+      const timer = setTimeout(() => {
+        const { event, attempt } = context;
+        unstuck = stuck.add({
+          handler: this.handler,
+          eventId: event.id,
+          eventType: event.type,
+          attempt,
+          timeoutMs,
+          since: new Date(),
+        });
+        outcome.timedOut(context, timeoutMs);
+        reject(new HandlerTimeoutError(this.handler, event.id, timeoutMs));
+      }, timeoutMs);
+      const settle = (after: () => void) => {
+        clearTimeout(timer);
+        if (unstuck) unstuck();
+        else after();
+      };
+      ran.then(
+        (value) => settle(() => resolve(value)),
+        // Rejected with what the handler threw, whatever it is, as the unbounded path does.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        (error: unknown) => settle(() => reject(error)),
+      );
+    });
   }
 
   private run(context: HandlingContext, event: EventEnvelope): unknown {

@@ -54,6 +54,19 @@ export class OutcomeReporter {
     return SKIPPED_PROMISE;
   }
 
+  /** The run outlived `timeoutMs`: logged now, while it is still running somewhere. */
+  timedOut(context: HandlingContext, timeoutMs: number): void {
+    const { monitor, handler } = this;
+    const { event, attempt } = context;
+    this.logger.error(
+      `${handler} is still running on event ${event.id} (${event.type}) after its timeout of ` +
+        `${timeoutMs} ms; the attempt counts as failed and the run is reported as stuck`,
+      event,
+      { handler, attempt, reason: 'timeout' },
+    );
+    if (monitor.observed) monitor.notify({ kind: 'timed-out', event, handler, attempt, timeoutMs });
+  }
+
   failed(event: EventEnvelope, attempt: number, error: unknown): DeliveryOutcome {
     const { monitor, handler } = this;
     const decision = this.retry.decide(error, attempt);

@@ -19,6 +19,7 @@ import type {
 } from '../transport/transport.interface';
 import { EventDispatcher } from './event.dispatcher';
 import { OutcomeReporter } from './outcome.reporter';
+import { StuckHandlers } from './stuck-handlers';
 import {
   INDEX_PATTERNS_FROM,
   SubscriptionSet,
@@ -89,6 +90,8 @@ class Fixture {
           if (this.failing.has(handler)) throw new Error(`${handler} failed`);
         },
         outcome: new OutcomeReporter(handler, retry, this.monitor),
+        timeoutMs: Infinity,
+        stuck: new StuckHandlers(),
       }),
     );
     return this;

@@ -6,3 +6,4 @@ export * from './non-retryable.error';
 export * from './transport-stopped.error';
 export * from './publish.error';
 export * from './idempotency.errors';
+export * from './handler-timeout.error';

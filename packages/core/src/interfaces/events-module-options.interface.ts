@@ -26,6 +26,14 @@ export interface EventsModuleOptions {
     /** Where claims are kept. Use a shared store when several instances consume. @default new MemoryIdempotencyStore() */
     store?: IdempotencyStore;
   };
+  /**
+   * How long one handler run may take unless its `@EventHandler` says otherwise (`timeoutMs`).
+   * Past it the attempt fails with a `HandlerTimeoutError` and is retried per the retry policy,
+   * so a handler that never settles cannot hold a consumer's slot and its message forever.
+   * `Infinity` turns it off.
+   * @default 60000
+   */
+  handlerTimeoutMs?: number;
   /** How long shutdown waits for in-flight handlers before giving up on them. @default 10000 */
   shutdownTimeoutMs?: number;
   /**

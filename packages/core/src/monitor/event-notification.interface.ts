@@ -26,6 +26,14 @@ export type EventNotification =
       readonly delayMs: number;
       readonly error: unknown;
     }
+  | {
+      /** A handler run outlived its timeout: the attempt failed, the run goes on (stuck). */
+      readonly kind: 'timed-out';
+      readonly event: EventEnvelope;
+      readonly handler: string;
+      readonly attempt: number;
+      readonly timeoutMs: number;
+    }
   | ({
       readonly kind: 'dead-lettered';
       readonly event: EventEnvelope;

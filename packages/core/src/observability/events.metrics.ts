@@ -92,7 +92,7 @@ export class EventsMetrics implements OnApplicationShutdown {
     };
   }
 
-  /** @internal Stops listening once the transports have drained, so their last events count. */
+  /** Stops listening once the transports have drained, so their last events count. */
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }

@@ -14,6 +14,7 @@ import type { IdempotencyStore } from '../idempotency/idempotency-store.interfac
 import { IdempotentRunner } from '../idempotency/idempotent.runner';
 import { resolveIdempotencyOptions } from '../idempotency/resolve-idempotency-options';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
+import { StuckHandlers } from '../dispatch/stuck-handlers';
 import { EventsMonitor } from '../monitor/events.monitor';
 import { RetryPolicy } from '../retry/retry-policy';
 import { TransportRegistry } from '../transport/transport.registry';
@@ -32,6 +33,20 @@ export interface BuiltSubscription {
  * is resolved and checked here, at bootstrap, so that a handler that cannot work fails the start
  * with a message that names it.
  */
+/** See `EventsModuleOptions.handlerTimeoutMs`. */
+const DEFAULT_HANDLER_TIMEOUT_MS = 60_000;
+
+/** A handler timeout, checked: a positive number of milliseconds, or Infinity for none. */
+function handlerTimeout(where: string, timeoutMs: number): number {
+  if (!(timeoutMs > 0) || (!Number.isFinite(timeoutMs) && timeoutMs !== Infinity)) {
+    throw new EventsConfigurationError(
+      `${where}: timeoutMs must be a number of milliseconds > 0 (or Infinity for none), got ${timeoutMs}.`,
+    );
+  }
+  // setTimeout takes at most 2^31-1 ms; anything longer is as good as none.
+  return timeoutMs > 2_147_483_647 ? Infinity : timeoutMs;
+}
+
 @Injectable()
 export class SubscriptionFactory {
   private readonly invokers: HandlerInvokerFactory;
@@ -44,6 +59,7 @@ export class SubscriptionFactory {
     private readonly monitor: EventsMonitor,
     @Inject(EVENTS_MODULE_OPTIONS) private readonly options: EventsModuleOptions,
     @Inject(IDEMPOTENCY_STORE) store: IdempotencyStore,
+    private readonly stuck: StuckHandlers,
   ) {
     this.invokers = new HandlerInvokerFactory(contextCreator, moduleRef);
     this.idempotency = new IdempotentRunner(store);
@@ -77,6 +93,10 @@ export class SubscriptionFactory {
     );
     const transport = options.transport ?? this.transports.default.name;
     this.transports.get(transport, where);
+    const timeoutMs = handlerTimeout(
+      where,
+      options.timeoutMs ?? this.options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+    );
     const subscription = new EventDispatcher({
       handler,
       eventTypes,
@@ -89,6 +109,8 @@ export class SubscriptionFactory {
       idempotency,
       invoke,
       outcome: new OutcomeReporter(handler, retry, this.monitor, this.options.logPayloads),
+      timeoutMs,
+      stuck: this.stuck,
     });
     return { transport, subscription };
   }
