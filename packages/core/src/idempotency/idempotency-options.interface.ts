@@ -12,9 +12,9 @@ export interface IdempotencyOptions {
    * What must be equal for a delivery under a known key to be a duplicate: a fingerprint
    * (SHA-256 of a canonical JSON) of what this returns is stored with the key, and a later event
    * whose fingerprint differs fails with `IdempotencyConflictError` (to the dead letters) instead
-   * of being skipped. With a custom `key`, select the fields it stands for; `false` turns the
-   * check off.
-   * @default (event) => event.data
+   * of being skipped; `false` turns the check off. A custom `key` groups events whose data may
+   * differ, so with one there is no check unless this selects the fields the key stands for.
+   * @default (event) => event.data with the default key; none with a custom `key`
    */
   fingerprint?: false | ((event: EventEnvelope<any>) => unknown);
   /** How long a completed key is remembered, in milliseconds. @default 86400000 (24 h) */

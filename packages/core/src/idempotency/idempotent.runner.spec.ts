@@ -325,6 +325,13 @@ describe('IdempotentRunner', () => {
         runner.run(handling('e-1', { points: 2 }), selected, jest.fn()),
       ).rejects.toBeInstanceOf(IdempotencyConflictError);
 
+      // A custom key groups events on purpose: no check unless a fingerprint is selected.
+      const byOrder = resolveIdempotencyOptions('test', { key: () => 'order-1' });
+      await runner.run(handling('e-7', { points: 1 }), byOrder, jest.fn());
+      const sameOrder = handling('e-8', { points: 5 });
+      await runner.run(sameOrder, byOrder, jest.fn());
+      expect(sameOrder.skipped).toBe('duplicate');
+
       const unchecked = handling('e-1', { points: 3 });
       await runner.run(
         unchecked,

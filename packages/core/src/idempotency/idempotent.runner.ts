@@ -52,12 +52,13 @@ export class IdempotentRunner {
       );
     }
     const key = idempotencyStoreKey(handling.handler, eventKey);
+    // A custom key groups events on purpose ("one effect per order"), whose data may differ in
+    // what the key leaves out: only the default key, the event id, compares the whole payload.
+    const select = options.fingerprint ?? (options.key ? false : undefined);
     const fingerprint =
-      options.fingerprint === false
+      select === false
         ? undefined
-        : payloadFingerprint(
-            options.fingerprint ? options.fingerprint(handling.event) : handling.event.data,
-          );
+        : payloadFingerprint(select ? select(handling.event) : handling.event.data);
     const token = await this.acquire(key, fingerprint, options, handling);
     if (token === undefined) {
       handling.skipped = 'duplicate';
