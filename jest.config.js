@@ -52,6 +52,8 @@ const shared = {
     '^@sample/notifications-service$': '<rootDir>/apps/notifications-service/src/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // The virtualenvs (thousands of botocore JSON files) and the Node binaries of CI's legs.
+  modulePathIgnorePatterns: ['<rootDir>/\\.venv', '<rootDir>/\\.node/'],
 };
 
 /** @type {import('jest').Config} */
