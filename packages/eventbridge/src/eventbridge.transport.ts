@@ -40,9 +40,8 @@ export class EventBridgeTransport extends SqsConsumingTransport {
       );
     }
     this.eventBusName = options.eventBusName;
-    const config = clientConfig(options);
-    this.eventsClient = options.eventBridgeClient ?? new EventBridgeClient(config);
-    this.sqsClient = options.sqsClient ?? new SQSClient(config);
+    this.eventsClient = options.eventBridgeClient ?? new EventBridgeClient(clientConfig(options));
+    this.sqsClient = options.sqsClient ?? new SQSClient(clientConfig(options));
     this.publisher = new EventBridgePublisher(
       this.eventsClient,
       this.eventBusName,

@@ -25,9 +25,8 @@ export class SnsSqsTransport extends SqsConsumingTransport {
   constructor(private readonly options: SnsSqsTransportOptions = {}) {
     super();
     this.name = options.name ?? 'sns-sqs';
-    const config = clientConfig(options);
-    this.snsClient = options.snsClient ?? new SNSClient(config);
-    this.sqsClient = options.sqsClient ?? new SQSClient(config);
+    this.snsClient = options.snsClient ?? new SNSClient(clientConfig(options));
+    this.sqsClient = options.sqsClient ?? new SQSClient(clientConfig(options));
     const fifo = options.fifo ?? false;
     this.topics = new TopicResolver(
       this.snsClient,

@@ -3,7 +3,7 @@ export type { SqsPublishTargets, SqsTransportOptions } from './sqs-transport-opt
 export type { SqsQueueOptions } from './sqs-queue-options.interface';
 export type { SqsConsumerOptions } from './consuming/sqs-consumer-options.interface';
 export type { SqsConsumerStatus } from './consuming/sqs.consumer';
-export type { AwsClientOptions } from './client-config';
+export type { AwsClientOptions, AwsClientTimeouts } from './client-config';
 export { PoisonMessageError, type PoisonReason } from './codec/poison-message.error';
 export { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from './codec/message-attributes';
 export {

@@ -24,7 +24,7 @@ export {
   type StringAttribute,
 } from './codec/message-attributes';
 export { serviceQueuePolicy } from './provisioning/sqs-queue.provisioner';
-export { clientConfig } from './client-config';
+export { clientConfig, describeClientTarget } from './client-config';
 export {
   isSqsLambdaConsumer,
   type SqsLambdaConsumer,

@@ -34,6 +34,12 @@ export interface EventsModuleOptions {
    * @default 60000
    */
   handlerTimeoutMs?: number;
+  /**
+   * How long each transport may take to start (look its queues up, provision) before the
+   * bootstrap fails, naming it.
+   * @default 60000
+   */
+  startTimeoutMs?: number;
   /** How long shutdown waits for in-flight handlers before giving up on them. @default 10000 */
   shutdownTimeoutMs?: number;
   /**

@@ -9,9 +9,13 @@ import { EventHandlerExplorer } from '../discovery/event-handler.explorer';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
 import { SubscriptionFactory } from '../subscription/subscription.factory';
+import { EventsConfigurationError } from '../errors/events-configuration.error';
+import type { Transport } from '../transport/transport.interface';
 import { TransportRegistry } from '../transport/transport.registry';
+import { settlesWithin } from './settles-within';
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 /**
  * Starts consuming once the whole application is built: every handler is found and its
@@ -35,9 +39,31 @@ export class EventsLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     for (const { transport, subscription } of built) {
       this.transports.get(transport, subscription.handler).subscribe(subscription);
     }
-    await Promise.all(this.transports.transports.map((transport) => transport.start()));
+    const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    await Promise.all(
+      this.transports.transports.map((transport) => this.start(transport, startTimeoutMs)),
+    );
     this.logger.log(
       `${built.length} event handler(s) on ${this.transports.transports.map((t) => t.name).join(', ')}`,
+    );
+  }
+
+  /**
+   * Starts a transport within `timeoutMs`: a broker that accepts connections but never answers
+   * (or provisioning that hangs) fails the bootstrap, naming the transport, instead of hanging it.
+   */
+  private async start(transport: Transport, timeoutMs: number): Promise<void> {
+    const started = transport.start();
+    if (await settlesWithin(started, timeoutMs)) return started;
+    // Stopped so that a start finishing later does not consume inside a failed application.
+    void started.then(
+      () => transport.stop({ deadlineMs: 0 }),
+      () => undefined,
+    );
+    throw new EventsConfigurationError(
+      `Transport "${transport.name}" did not start within ${timeoutMs} ms: its broker may accept ` +
+        'connections without answering, or provisioning is slow. Check its endpoint and region, ' +
+        'or raise the EventsModule option startTimeoutMs.',
     );
   }
 

@@ -1,5 +1,7 @@
 import * as Sqs from '@aws-sdk/client-sqs';
 import { EventsConfigurationError } from '@nestjs-events/core';
+import { describeError } from '@nestjs-events/core/transport';
+import { describeClientTarget } from '../client-config';
 
 /** The URL of queue `name`; a missing queue is a configuration error that names it. */
 export async function resolveQueueUrl(
@@ -16,11 +18,17 @@ export async function resolveQueueUrl(
       (error as Error).name === 'AWS.SimpleQueueService.NonExistentQueue'
     ) {
       throw new EventsConfigurationError(
-        `SQS queue "${name}" does not exist. Create it (with a dead-letter queue), or set ` +
-          `provision: true on transport "${transport}" for local development.`,
+        `SQS queue "${name}" does not exist at ${await describeClientTarget(client)}. Create it ` +
+          `(with a dead-letter queue), check the region, or set provision: true on transport ` +
+          `"${transport}" for local development.`,
       );
     }
-    throw error;
+    throw new EventsConfigurationError(
+      `Transport "${transport}" could not look up SQS queue "${name}" at ` +
+        `${await describeClientTarget(client)}: ${describeError(error)}. Check that the endpoint ` +
+        'is reachable and that the region and credentials are right.',
+      { cause: error },
+    );
   }
 }
 

@@ -37,6 +37,9 @@ export interface SqsConsumerStatus {
 /** First ceiling of the back-off after failed receives: 200 ms, doubling up to maxPollBackoffMs. */
 const POLL_BACKOFF_BASE_MS = 100;
 
+/** How much longer than its wait time a long poll may take before it counts as stalled. */
+const RECEIVE_MARGIN_MS = 10_000;
+
 /** How processing a message ended: finished with (deleted or dead-lettered), or to be retried. */
 type Settled = 'done' | 'retry';
 
@@ -185,7 +188,16 @@ export class SqsConsumer {
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
         MessageAttributeNames: ['All'],
       }),
-      { abortSignal: this.polls.signal },
+      // Bounded by the long poll's own wait and a margin, whatever the client's timeouts: a broker
+      // that accepts the call and never answers shows up as a failed receive, not a silent stall.
+      {
+        abortSignal: AbortSignal.any([
+          this.polls.signal,
+          AbortSignal.timeout(options.waitTimeSeconds * 1000 + RECEIVE_MARGIN_MS),
+        ]),
+        // A long poll is quiet for up to its wait: the client's own request timeout may be shorter.
+        requestTimeout: options.waitTimeSeconds * 1000 + RECEIVE_MARGIN_MS,
+      },
     );
     this.lastReceiveAt = new Date();
     this.consecutiveFailures = 0;
