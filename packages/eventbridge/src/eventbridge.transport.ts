@@ -3,12 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { EventsConfigurationError } from '@nestjs-events/core';
 import { createPublishRetry } from '@nestjs-events/core/transport';
-import {
-  clientConfig,
-  snsUnwrapper,
-  SqsConsumingTransport,
-  SqsConsumption,
-} from '@nestjs-events/sqs/transport';
+import { clientConfig, snsUnwrapper, SqsConsumingTransport } from '@nestjs-events/sqs/transport';
 import { lookUpEventBus } from './bus/event-bus.lookup';
 import { eventBridgeUnwrapper } from './envelope/eventbridge.envelope';
 import type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
@@ -22,39 +17,30 @@ import { EventBridgePublisher } from './publishing/eventbridge.publisher';
  * messages come from Lambda through `createSqsLambdaHandler`.
  */
 export class EventBridgeTransport extends SqsConsumingTransport {
-  readonly name: string;
   private readonly logger = new Logger(EventBridgeTransport.name);
   private readonly eventsClient: EventBridgeClient;
   private readonly sqsClient: SQSClient;
   private readonly eventBusName: string;
   protected readonly publisher: EventBridgePublisher;
-  protected readonly consumption: SqsConsumption;
 
   constructor(private readonly options: EventBridgeTransportOptions) {
-    super();
-    this.name = options.name ?? 'eventbridge';
+    const name = options.name ?? 'eventbridge';
     if (!options.eventBusName) {
       throw new EventsConfigurationError(
-        `Transport "${this.name}": set eventBusName, the event bus to publish to ('default' for ` +
+        `Transport "${name}": set eventBusName, the event bus to publish to ('default' for ` +
           "the account's default bus).",
       );
     }
+    const sqsClient = options.sqsClient ?? new SQSClient(clientConfig(options));
+    super(name, sqsClient, options, { unwrappers: [eventBridgeUnwrapper, snsUnwrapper] });
+    this.sqsClient = sqsClient;
     this.eventBusName = options.eventBusName;
     this.eventsClient = options.eventBridgeClient ?? new EventBridgeClient(clientConfig(options));
-    this.sqsClient = options.sqsClient ?? new SQSClient(clientConfig(options));
     this.publisher = new EventBridgePublisher(
       this.eventsClient,
       this.eventBusName,
       createPublishRetry(options.publishRetry),
     );
-    this.consumption = new SqsConsumption({
-      transport: this.name,
-      client: this.sqsClient,
-      queues: options.queues,
-      consumer: options.consumer,
-      consume: options.consume,
-      unwrappers: [eventBridgeUnwrapper, snsUnwrapper],
-    });
   }
 
   protected async beforeConsuming(): Promise<void> {

@@ -2,7 +2,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { createPublishRetry } from '@nestjs-events/core/transport';
-import { clientConfig, SqsConsumingTransport, SqsConsumption } from '@nestjs-events/sqs/transport';
+import { clientConfig, SqsConsumingTransport } from '@nestjs-events/sqs/transport';
 import { SnsSqsProvisioner } from './provisioning/sns-sqs.provisioner';
 import { SnsPublisher } from './publishing/sns.publisher';
 import { TopicResolver } from './publishing/topic.resolver';
@@ -14,26 +14,25 @@ import type { SnsSqsTransportOptions } from './sns-sqs-transport-options.interfa
  * or, with `consume: 'lambda'`, its messages come from Lambda through `createSqsLambdaHandler`.
  */
 export class SnsSqsTransport extends SqsConsumingTransport {
-  readonly name: string;
   private readonly logger = new Logger(SnsSqsTransport.name);
   private readonly snsClient: SNSClient;
   private readonly sqsClient: SQSClient;
   private readonly topics: TopicResolver;
   protected readonly publisher: SnsPublisher;
-  protected readonly consumption: SqsConsumption;
 
   constructor(private readonly options: SnsSqsTransportOptions = {}) {
-    super();
-    this.name = options.name ?? 'sns-sqs';
-    this.snsClient = options.snsClient ?? new SNSClient(clientConfig(options));
-    this.sqsClient = options.sqsClient ?? new SQSClient(clientConfig(options));
+    const name = options.name ?? 'sns-sqs';
+    const sqsClient = options.sqsClient ?? new SQSClient(clientConfig(options));
     const fifo = options.fifo ?? false;
+    super(name, sqsClient, options, { fifo });
+    this.sqsClient = sqsClient;
+    this.snsClient = options.snsClient ?? new SNSClient(clientConfig(options));
     this.topics = new TopicResolver(
       this.snsClient,
       options.topics ?? {},
       fifo,
       options.provision ?? false,
-      this.name,
+      name,
     );
     this.publisher = new SnsPublisher(
       this.snsClient,
@@ -41,14 +40,6 @@ export class SnsSqsTransport extends SqsConsumingTransport {
       fifo,
       createPublishRetry(options.publishRetry),
     );
-    this.consumption = new SqsConsumption({
-      transport: this.name,
-      client: this.sqsClient,
-      queues: options.queues,
-      consumer: options.consumer,
-      consume: options.consume,
-      fifo,
-    });
   }
 
   protected async beforeConsuming(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { EventEnvelope, Transport, TransportHealth } from '@nestjs-events/core';
 import type { EventSubscription } from '@nestjs-events/core/transport';
-import type { SqsConsumption } from './consuming/sqs.consumption';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsConsumption, type SqsConsumptionConfig } from './consuming/sqs.consumption';
 import type { PublisherHealthInput } from './health/transport-health';
 import type { SqsBatchResponse, SqsEventRecord } from './lambda/sqs-event.interface';
 import type { SqsLambdaConsumer } from './lambda/sqs-lambda-consumer.interface';
@@ -18,9 +19,32 @@ export interface TransportPublisher extends PublisherHealthInput {
  * checks) and which clients it closes.
  */
 export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsumer {
-  abstract readonly name: string;
-  protected abstract readonly consumption: SqsConsumption;
+  readonly name: string;
+  protected readonly consumption: SqsConsumption;
   protected abstract readonly publisher: TransportPublisher;
+
+  /**
+   * @param name the transport's name
+   * @param client the SQS client its queues are consumed with
+   * @param queues what the user configured about its queues
+   * @param consumption what the transport itself sets: FIFO, wire formats, size limit
+   */
+  protected constructor(
+    name: string,
+    client: SQSClient,
+    queues: Pick<SqsConsumptionConfig, 'queues' | 'consumer' | 'consume'>,
+    consumption: Pick<SqsConsumptionConfig, 'fifo' | 'unwrappers' | 'maxEventBytes'> = {},
+  ) {
+    this.name = name;
+    this.consumption = new SqsConsumption({
+      transport: name,
+      client,
+      queues: queues.queues,
+      consumer: queues.consumer,
+      consume: queues.consume,
+      ...consumption,
+    });
+  }
 
   /** How the transport's queues are consumed. */
   get consume(): 'poll' | 'lambda' {

@@ -4,7 +4,6 @@ import { createPublishRetry } from '@nestjs-events/core/transport';
 import { clientConfig } from './client-config';
 import { MAX_SQS_MESSAGE_BYTES } from './codec/message-attributes';
 import { DEFAULT_CONSUMER_OPTIONS } from './consuming/sqs-consumer-options.interface';
-import { SqsConsumption } from './consuming/sqs.consumption';
 import {
   deadLetterQueueName,
   DEFAULT_MAX_RECEIVE_COUNT,
@@ -20,34 +19,24 @@ import type { SqsTransportOptions } from './sqs-transport-options.interface';
  * `createSqsLambdaHandler`). Handlers pick a queue with `queue`; the first queue is the default.
  */
 export class SqsTransport extends SqsConsumingTransport {
-  readonly name: string;
   private readonly logger = new Logger(SqsTransport.name);
   private readonly client: SQSClient;
   protected readonly publisher: SqsPublisher;
-  protected readonly consumption: SqsConsumption;
 
   constructor(private readonly options: SqsTransportOptions = {}) {
-    super();
-    this.name = options.name ?? 'sqs';
-    this.client = options.sqsClient ?? new SQSClient(clientConfig(options));
+    const name = options.name ?? 'sqs';
+    const client = options.sqsClient ?? new SQSClient(clientConfig(options));
     const fifo = options.fifo ?? false;
+    // What this transport publishes may use SQS's whole message size.
+    super(name, client, options, { fifo, maxEventBytes: MAX_SQS_MESSAGE_BYTES });
+    this.client = client;
     this.publisher = new SqsPublisher(
-      this.client,
-      this.name,
+      client,
+      name,
       options.publishTo,
       fifo,
       createPublishRetry(options.publishRetry),
     );
-    this.consumption = new SqsConsumption({
-      transport: this.name,
-      client: this.client,
-      queues: options.queues,
-      consumer: options.consumer,
-      consume: options.consume,
-      fifo,
-      // What this transport publishes may use SQS's whole message size.
-      maxEventBytes: MAX_SQS_MESSAGE_BYTES,
-    });
   }
 
   protected async beforeConsuming(): Promise<void> {

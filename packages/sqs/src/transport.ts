@@ -16,6 +16,7 @@ export type { MessageUnwrapper, UnwrappedMessage } from './codec/message-unwrapp
 export { decodeMessage, type DecoderOptions } from './codec/message.decoder';
 export { snsUnwrapper } from './codec/sns.unwrapper';
 export { encodeMessage, type EncodedMessage } from './codec/message.encoder';
+export { batchFailures, type BatchResultError } from './publishing/batch-failures';
 export {
   eventAttributes,
   MAX_MESSAGE_BYTES,

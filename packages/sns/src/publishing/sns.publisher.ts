@@ -2,6 +2,7 @@ import * as Sns from '@aws-sdk/client-sns';
 import type { EventEnvelope, RetryPolicy } from '@nestjs-events/core';
 import { TrackedPublisher, type BatchAttempt } from '@nestjs-events/core/transport';
 import {
+  batchFailures,
   encodeMessage,
   MAX_MESSAGE_BYTES,
   type EncodedMessage as Outgoing,
@@ -85,13 +86,6 @@ export class SnsPublisher extends TrackedPublisher {
         })),
       }),
     );
-    return {
-      failed: (result.Failed ?? []).map((failure) => ({
-        entry: batch[Number(failure.Id)],
-        // SenderFault: the entry itself is wrong; sending it again cannot help.
-        retryable: !failure.SenderFault,
-        reason: `${failure.Code ?? 'Failed'}: ${failure.Message ?? 'no message'}`,
-      })),
-    };
+    return { failed: batchFailures(result.Failed, batch) };
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '@nestjs-events/core/transport';
 import { MAX_SQS_MESSAGE_BYTES } from '../codec/message-attributes';
 import { encodeMessage, type EncodedMessage as Outgoing } from '../codec/message.encoder';
+import { batchFailures } from './batch-failures';
 import { resolveQueueUrl } from '../consuming/queue-urls';
 import type { SqsPublishTargets } from '../sqs-transport-options.interface';
 
@@ -131,13 +132,6 @@ export class SqsPublisher extends TrackedPublisher {
         })),
       }),
     );
-    return {
-      failed: (result.Failed ?? []).map((failure) => ({
-        entry: batch[Number(failure.Id)],
-        // SenderFault: the entry itself is wrong; sending it again cannot help.
-        retryable: !failure.SenderFault,
-        reason: `${failure.Code ?? 'Failed'}: ${failure.Message ?? 'no message'}`,
-      })),
-    };
+    return { failed: batchFailures(result.Failed, batch) };
   }
 }
