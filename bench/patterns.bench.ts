@@ -4,7 +4,11 @@
  * or `npx tsc -b bench && node bench/dist/patterns.bench.js`. Flags: --sizes=<n,n,…>,
  * --ms=<minimum milliseconds per round>, --rounds=<n> (the median is kept), --seed=<n>.
  */
-import { compilePattern, EventPatternIndex, type EventPattern } from '@nestjs-events/event-patterns';
+import {
+  compilePattern,
+  EventPatternIndex,
+  type EventPattern,
+} from '@nestjs-events/event-patterns';
 import { int, machine, markdownTable, median } from './harness';
 
 const args = new Map(
