@@ -71,6 +71,17 @@ describe.each(EVENTBRIDGE_EMULATORS)('EventBridge publisher on %s', (emulator) =
     expect([...counter.ids].sort()).toEqual(events.map((e) => e.id).sort());
   });
 
+  it('joins publishes issued together: 25 concurrent EventBus.publish calls make 3 PutEvents', async () => {
+    const lossy = lossyEventBridgeClient(emulator);
+    const { app: test } = await boot(lossy.client);
+    const events = things(25);
+    const bus = test.app.get(EventBus);
+    await Promise.all(events.map((event) => bus.publish(event)));
+    expect(lossy.calls.map((entries) => entries.length)).toEqual([10, 10, 5]);
+    const counter = test.app.get(Counter);
+    await until(() => counter.ids.size === 25, 15_000, 'all 25 events handled');
+  });
+
   it('splits calls at the 256 KiB request limit, and refuses an oversize event before sending', async () => {
     const lossy = lossyEventBridgeClient(emulator);
     const { app: test } = await boot(lossy.client, { publishOnly: true });

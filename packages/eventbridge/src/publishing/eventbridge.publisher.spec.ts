@@ -134,6 +134,51 @@ describe('EventBridgePublisher', () => {
     expect(calls).toEqual([]);
   });
 
+  describe('publishes issued together', () => {
+    it('go out in shared calls: 25 concurrent publishes of one event make 3 PutEvents', async () => {
+      const { client, calls } = fakeClient(() => []);
+      const publisher = new EventBridgePublisher(client, 'bus', retry);
+      await Promise.all(
+        Array.from({ length: 25 }, (_, i) => publisher.publish([event(`t.e${i}`)])),
+      );
+      expect(calls.map((c) => c.length)).toEqual([10, 10, 5]);
+    });
+
+    it('fail only the caller whose event is refused, before anything is sent', async () => {
+      const { client, calls } = fakeClient(() => []);
+      const publisher = new EventBridgePublisher(client, 'bus', retry);
+      const [good, oversize] = await Promise.allSettled([
+        publisher.publish([event('t.a')]),
+        publisher.publish([event('t.big', { blob: 'x'.repeat(262_144) })]),
+      ]);
+      expect(good.status).toBe('fulfilled');
+      expect(oversize).toMatchObject({
+        status: 'rejected',
+        reason: expect.any(OversizeEventError),
+      });
+      expect(calls).toEqual([['t.a']]);
+    });
+
+    it('reject each caller with its own failed events only', async () => {
+      // t.bad fails for good in the shared call; the others go through.
+      const { client, calls } = fakeClient((_call, types) =>
+        types.map((type) => (type === 't.bad' ? { ErrorCode: 'InvalidArgument' } : undefined)),
+      );
+      const publisher = new EventBridgePublisher(client, 'bus', retry);
+      const results = await Promise.allSettled([
+        publisher.publish([event('t.a')]),
+        publisher.publish([event('t.bad'), event('t.b')]),
+      ]);
+      expect(calls).toHaveLength(1);
+      expect(results[0].status).toBe('fulfilled');
+      expect(results[1]).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ failedEventIds: ['id-t.bad'] }),
+      });
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(PublishError);
+    });
+  });
+
   it('classifies the documented entry error codes', () => {
     for (const code of ['InternalFailure', 'InternalException', 'ThrottlingException']) {
       expect(isRetryableEntryError(code)).toBe(true);

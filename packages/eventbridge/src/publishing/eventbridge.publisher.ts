@@ -4,6 +4,7 @@ import {
   OversizeEventError,
   TrackedPublisher,
   type BatchAttempt,
+  type FailedEntry,
 } from '@nestjs-events/core/transport';
 import {
   entrySize,
@@ -47,7 +48,7 @@ export function isRetryableEntryError(code: string): boolean {
  * anyway), and retries only the entries reported with a retryable `ErrorCode`. What still fails
  * is raised as a `PublishError` that lists the event ids.
  */
-export class EventBridgePublisher extends TrackedPublisher {
+export class EventBridgePublisher extends TrackedPublisher<Outgoing> {
   constructor(
     private readonly client: EventBridge.EventBridgeClient,
     private readonly eventBusName: string,
@@ -56,13 +57,11 @@ export class EventBridgePublisher extends TrackedPublisher {
     super(retry);
   }
 
-  async publish(events: readonly EventEnvelope[]): Promise<void> {
-    if (events.length === 0) return;
-    const outgoing = events.map((event) => this.encode(event));
-    this.settle(await this.sendBatches(outgoing, LIMITS, (batch) => this.send(batch)));
+  protected sendAll(entries: readonly Outgoing[]): Promise<FailedEntry[]> {
+    return this.sendBatches(entries, LIMITS, (batch) => this.send(batch));
   }
 
-  private encode(event: EventEnvelope): Outgoing {
+  protected encode(event: EventEnvelope): Outgoing {
     if (event.source.startsWith(RESERVED_SOURCE_PREFIX)) {
       throw new ReservedEventSourceError(event.id, event.type, event.source);
     }

@@ -1,6 +1,10 @@
 import * as Sns from '@aws-sdk/client-sns';
 import type { EventEnvelope, RetryPolicy } from '@nestjs-events/core';
-import { TrackedPublisher, type BatchAttempt } from '@nestjs-events/core/transport';
+import {
+  TrackedPublisher,
+  type BatchAttempt,
+  type FailedEntry,
+} from '@nestjs-events/core/transport';
 import {
   batchFailures,
   encodeMessage,
@@ -17,7 +21,7 @@ const LIMITS = { maxEntries: 10, maxBytes: MAX_MESSAGE_BYTES };
  * where a later batch must not overtake an earlier one), and retries only the entries SNS reports
  * as failed. What still fails is raised as a `PublishError` that lists the event ids.
  */
-export class SnsPublisher extends TrackedPublisher {
+export class SnsPublisher extends TrackedPublisher<Outgoing> {
   constructor(
     private readonly client: Sns.SNSClient,
     private readonly topics: TopicResolver,
@@ -27,20 +31,15 @@ export class SnsPublisher extends TrackedPublisher {
     super(retry);
   }
 
-  async publish(events: readonly EventEnvelope[]): Promise<void> {
-    const outgoing = events.map((event) => encodeMessage(event, MAX_MESSAGE_BYTES));
+  protected encode(event: EventEnvelope): Outgoing {
+    return encodeMessage(event, MAX_MESSAGE_BYTES);
+  }
+
+  protected async sendAll(entries: readonly Outgoing[]): Promise<FailedEntry[]> {
     const byTopic = new Map<string, Outgoing[]>();
-    for (const message of outgoing) {
-      let arn: string;
-      try {
-        arn = await this.topics.arnFor(message.event.type);
-      } catch (error) {
-        this.fail(
-          events.map((e) => e.id),
-          (error as Error).message,
-          error,
-        );
-      }
+    for (const message of entries) {
+      // A topic that cannot be resolved fails the whole send before anything goes out.
+      const arn = await this.topics.arnFor(message.event.type);
       const group = byTopic.get(arn);
       if (group) group.push(message);
       else byTopic.set(arn, [message]);
@@ -50,7 +49,7 @@ export class SnsPublisher extends TrackedPublisher {
         this.sendBatches(messages, LIMITS, (batch) => this.send(arn, batch), this.fifo),
       ),
     );
-    this.settle(failures.flat());
+    return failures.flat();
   }
 
   private fifoFields(event: EventEnvelope) {

@@ -8,14 +8,20 @@ import {
   compileTypeMatcher,
   TrackedPublisher,
   type BatchAttempt,
+  type FailedEntry,
 } from '@nestjs-events/core/transport';
 import { MAX_SQS_MESSAGE_BYTES } from '../codec/message-attributes';
-import { encodeMessage, type EncodedMessage as Outgoing } from '../codec/message.encoder';
+import { encodeMessage, type EncodedMessage } from '../codec/message.encoder';
 import { batchFailures } from './batch-failures';
 import { resolveQueueUrl } from '../consuming/queue-urls';
 import type { SqsPublishTargets } from '../sqs-transport-options.interface';
 
 const LIMITS = { maxEntries: 10, maxBytes: MAX_SQS_MESSAGE_BYTES };
+
+/** A message with the queue it goes to. */
+interface Outgoing extends EncodedMessage {
+  readonly queue: string;
+}
 
 /**
  * Publishes envelopes straight to SQS queues: checks every size before sending anything, groups
@@ -23,7 +29,7 @@ const LIMITS = { maxEntries: 10, maxBytes: MAX_SQS_MESSAGE_BYTES };
  * a FIFO queue), and retries only the entries SQS reports as failed. What still fails is raised
  * as a `PublishError` that lists the event ids.
  */
-export class SqsPublisher extends TrackedPublisher {
+export class SqsPublisher extends TrackedPublisher<Outgoing> {
   private readonly urls = new Map<string, Promise<string>>();
   private readonly exact = new Map<string, string>();
   private readonly wildcards: Array<[(type: string) => boolean, string]> = [];
@@ -60,35 +66,29 @@ export class SqsPublisher extends TrackedPublisher {
     return [...new Set([...this.exact.values(), ...this.wildcards.map(([, queue]) => queue)])];
   }
 
-  async publish(events: readonly EventEnvelope[]): Promise<void> {
-    if (events.length === 0) return;
+  protected encode(event: EventEnvelope): Outgoing {
+    // The queue first: a type with nowhere to go is refused before its size is worked out.
+    const queue = this.queueFor(event.type);
+    return { ...encodeMessage(event, MAX_SQS_MESSAGE_BYTES), queue };
+  }
+
+  protected async sendAll(entries: readonly Outgoing[]): Promise<FailedEntry[]> {
     const byQueue = new Map<string, Outgoing[]>();
-    for (const event of events) {
-      const message = encodeMessage(event, MAX_SQS_MESSAGE_BYTES);
-      const queue = this.queueFor(event.type);
-      const group = byQueue.get(queue);
-      if (group) group.push(message);
-      else byQueue.set(queue, [message]);
+    for (const entry of entries) {
+      const group = byQueue.get(entry.queue);
+      if (group) group.push(entry);
+      else byQueue.set(entry.queue, [entry]);
     }
     const queues = [...byQueue];
-    let urls: string[];
-    try {
-      // Every queue is looked up before anything is sent: a failed lookup fails the whole
-      // publish, and none of the events it names has gone out.
-      urls = await Promise.all(queues.map(([queue]) => this.urlOf(queue)));
-    } catch (error) {
-      this.fail(
-        events.map((e) => e.id),
-        (error as Error).message,
-        error,
-      );
-    }
+    // Every queue is looked up before anything is sent: a failed lookup fails the whole send,
+    // and none of the events it names has gone out.
+    const urls = await Promise.all(queues.map(([queue]) => this.urlOf(queue)));
     const failures = await Promise.all(
       queues.map(([, messages], index) =>
         this.sendBatches(messages, LIMITS, (batch) => this.send(urls[index], batch), this.fifo),
       ),
     );
-    this.settle(failures.flat());
+    return failures.flat();
   }
 
   private queueFor(type: string): string {
