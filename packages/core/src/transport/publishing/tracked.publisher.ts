@@ -59,7 +59,7 @@ export abstract class TrackedPublisher<T extends OutgoingEntry = OutgoingEntry> 
     try {
       entries = events.map((event) => this.encode(event));
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error as Error);
     }
     return new Promise<void>((resolve, reject) => {
       if (this.waiting.length === 0) setImmediate(() => void this.flush());
