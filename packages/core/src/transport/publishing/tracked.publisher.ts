@@ -59,7 +59,9 @@ export abstract class TrackedPublisher<T extends OutgoingEntry = OutgoingEntry> 
     try {
       entries = events.map((event) => this.encode(event));
     } catch (error) {
-      return Promise.reject(error as Error);
+      // What encode threw (an OversizeEventError, …), passed on as it is.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
     }
     return new Promise<void>((resolve, reject) => {
       if (this.waiting.length === 0) setImmediate(() => void this.flush());
