@@ -1,4 +1,9 @@
-import type { EventEnvelope, Transport, TransportHealth } from '@nestjs-events/core';
+import {
+  EventsConfigurationError,
+  type EventEnvelope,
+  type Transport,
+  type TransportHealth,
+} from '@nestjs-events/core';
 import type { EventSubscription } from '@nestjs-events/core/transport';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsConsumption, type SqsConsumptionConfig } from './consuming/sqs.consumption';
@@ -21,6 +26,7 @@ export interface TransportPublisher extends PublisherHealthInput {
 export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsumer {
   readonly name: string;
   protected readonly consumption: SqsConsumption;
+  private readonly sqs: SQSClient;
   protected abstract readonly publisher: TransportPublisher;
 
   /**
@@ -36,6 +42,7 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
     consumption: Pick<SqsConsumptionConfig, 'fifo' | 'unwrappers' | 'maxEventBytes'> = {},
   ) {
     this.name = name;
+    this.sqs = client;
     this.consumption = new SqsConsumption({
       transport: name,
       client,
@@ -60,8 +67,21 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
   }
 
   async start(): Promise<void> {
+    await this.requireRegion();
     await this.beforeConsuming();
     await this.consumption.start();
+  }
+
+  /** Without a region the SDK only says "Region is missing" on the first call: say it here. */
+  private async requireRegion(): Promise<void> {
+    try {
+      await this.sqs.config.region();
+    } catch {
+      throw new EventsConfigurationError(
+        `Transport "${this.name}" has no AWS region: set region on it, or AWS_REGION in the ` +
+          'environment (any value for an emulator such as LocalStack, e.g. us-east-1).',
+      );
+    }
   }
 
   async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
