@@ -74,8 +74,11 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
 
   /** Without a region the SDK only says "Region is missing" on the first call: say it here. */
   private async requireRegion(): Promise<void> {
+    // A client that is not the SDK's (a test double) has no resolved configuration to ask.
+    const region = (this.sqs as { config?: { region?: () => Promise<string> } }).config?.region;
+    if (typeof region !== 'function') return;
     try {
-      await this.sqs.config.region();
+      await region();
     } catch {
       throw new EventsConfigurationError(
         `Transport "${this.name}" has no AWS region: set region on it, or AWS_REGION in the ` +
