@@ -4,15 +4,18 @@ import {
   INTERCEPTORS_METADATA,
   PIPES_METADATA,
 } from '@nestjs/common/constants';
+import type { PipeTransform, Type } from '@nestjs/common';
 import type { ApplicationConfig } from '@nestjs/core';
-import { ContextIdFactory, type ExternalContextCreator, type ModuleRef } from '@nestjs/core';
+import { ContextIdFactory, ModuleRef, type ExternalContextCreator } from '@nestjs/core';
 import { ExternalExceptionFilterContext } from '@nestjs/core/exceptions/external-exception-filter-context.js';
 import { GuardsConsumer, GuardsContextCreator } from '@nestjs/core/guards/index.js';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { NestContainer } from '@nestjs/core/injector/container.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import type { Module } from '@nestjs/core/injector/module.js';
 import type { HandlingContext } from '../context/event-context';
 import type { FoundHandler } from '../discovery/event-handler.explorer';
+import { EventsConfigurationError } from '../errors/events-configuration.error';
 import { EVENT_HANDLER_ARGS_METADATA, EVENTS_CONTEXT_TYPE } from '../events.constants';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { EventParamsFactory } from './event-params.factory';
@@ -37,6 +40,17 @@ const ENHANCER_METADATA = [
 // ForbiddenException a guard may throw: run apart, a denial is known as such.
 const WITHOUT_GUARDS = { guards: false, interceptors: true, filters: true };
 
+interface ParamMetadata {
+  readonly index: number;
+  readonly data?: string;
+  readonly pipes: ReadonlyArray<Type<PipeTransform> | PipeTransform>;
+}
+type ArgsMetadata = Record<string, ParamMetadata>;
+
+// One key per application: the resolved copy holds that application's pipe instances, and the
+// class (with its metadata) may be shared by several applications in one process.
+let applications = 0;
+
 /**
  * Binds handler methods to callables. A method with any Nest enhancer (its own, its class's or a
  * global one) or parameter decorator goes through Nest's ExternalContextCreator with context type
@@ -49,6 +63,11 @@ export class HandlerInvokerFactory {
   private readonly container: NestContainer | undefined;
   private readonly guards: GuardsContextCreator | undefined;
   private readonly filters: ExternalExceptionFilterContext | undefined;
+  private readonly resolvedArgsKey = `${EVENT_HANDLER_ARGS_METADATA}#${++applications}`;
+  /** Methods (by class) whose parameter pipes were resolved under `resolvedArgsKey`. */
+  private readonly resolvedArgs = new WeakMap<object, Set<string>>();
+  /** One instance of each pipe class per module, as Nest builds them for route parameters. */
+  private readonly pipes = new Map<Module | undefined, Map<Type<PipeTransform>, PipeTransform>>();
 
   constructor(
     private readonly contextCreator: ExternalContextCreator,
@@ -62,6 +81,60 @@ export class HandlerInvokerFactory {
       this.guards = new GuardsContextCreator(container, container.applicationConfig);
       this.filters = new ExternalExceptionFilterContext(container, container.applicationConfig);
     }
+  }
+
+  /**
+   * Builds the pipe classes given to `@EventData()`/`@CurrentEvent()` of a handler, through the
+   * injector of the handler's module. Nest registers such classes as injectables only for route
+   * parameters of controllers; without an instance, its context creator drops them silently.
+   * Runs before `create()`.
+   */
+  async resolveParamPipes({ type, methodName, name, wrapper }: FoundHandler): Promise<void> {
+    const args = Reflect.getMetadata(EVENT_HANDLER_ARGS_METADATA, type, methodName) as
+      ArgsMetadata | undefined;
+    if (!args || !Object.values(args).some((param) => param.pipes.some(isClass))) return;
+    const resolved: ArgsMetadata = {};
+    for (const [key, param] of Object.entries(args)) {
+      const pipes: PipeTransform[] = [];
+      for (const pipe of param.pipes) {
+        pipes.push(isClass(pipe) ? await this.pipeInstance(pipe, wrapper.host, name) : pipe);
+      }
+      resolved[key] = { ...param, pipes };
+    }
+    Reflect.defineMetadata(this.resolvedArgsKey, resolved, type, methodName);
+    let methods = this.resolvedArgs.get(type);
+    if (!methods) this.resolvedArgs.set(type, (methods = new Set()));
+    methods.add(methodName);
+  }
+
+  private async pipeInstance(
+    pipe: Type<PipeTransform>,
+    host: Module | undefined,
+    handler: string,
+  ): Promise<PipeTransform> {
+    let built = this.pipes.get(host);
+    if (!built) this.pipes.set(host, (built = new Map<Type<PipeTransform>, PipeTransform>()));
+    const known = built.get(pipe);
+    if (known) return known;
+    const moduleRef =
+      (host?.providers.get(ModuleRef)?.instance as ModuleRef | undefined) ?? this.moduleRef;
+    let instance: PipeTransform;
+    try {
+      instance = await moduleRef.create(pipe);
+    } catch (error) {
+      throw new EventsConfigurationError(
+        `${handler}: the pipe ${pipe.name} of a parameter could not be created in ` +
+          `${host?.name ?? 'its module'}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    if (typeof instance?.transform !== 'function') {
+      throw new EventsConfigurationError(
+        `${handler}: ${pipe.name}, given as a parameter pipe, has no transform() method.`,
+      );
+    }
+    built.set(pipe, instance);
+    return instance;
   }
 
   create({ instance, wrapper, methodName }: FoundHandler): HandlerInvoker {
@@ -113,7 +186,9 @@ export class HandlerInvokerFactory {
       instance,
       method,
       methodName,
-      EVENT_HANDLER_ARGS_METADATA,
+      this.resolvedArgs.get(instance.constructor)?.has(methodName)
+        ? this.resolvedArgsKey
+        : EVENT_HANDLER_ARGS_METADATA,
       this.paramsFactory,
       contextId,
       inquirerId,
@@ -167,4 +242,8 @@ export class HandlerInvokerFactory {
       0
     );
   }
+}
+
+function isClass(pipe: Type<PipeTransform> | PipeTransform): pipe is Type<PipeTransform> {
+  return typeof pipe === 'function';
 }

@@ -35,7 +35,9 @@ export class EventsLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const built = this.explorer.explore().flatMap((found) => this.subscriptions.create(found));
+    const found = this.explorer.explore();
+    await this.subscriptions.prepare(found);
+    const built = found.flatMap((handler) => this.subscriptions.create(handler));
     for (const { transport, subscription } of built) {
       this.transports.get(transport, subscription.handler).subscribe(subscription);
     }

@@ -65,6 +65,11 @@ export class SubscriptionFactory {
     this.idempotency = new IdempotentRunner(store);
   }
 
+  /** What must be built asynchronously before `create()`: the handlers' parameter pipes. */
+  async prepare(found: readonly FoundHandler[]): Promise<void> {
+    for (const handler of found) await this.invokers.resolveParamPipes(handler);
+  }
+
   create(found: FoundHandler): BuiltSubscription[] {
     const invoke = this.invokers.create(found);
     const { entries, name } = found;
