@@ -1,5 +1,14 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { EventBus, EventData, EventHandler } from '@nestjs-events/core';
+import {
+  EventBus,
+  EventData,
+  EventHandler,
+  EventsConfigurationError,
+  InMemoryTransport,
+  type EventOf,
+} from '@nestjs-events/core';
+import { SqsTransport } from '@nestjs-events/sqs';
 import { ThingHappened } from './fixtures/events';
 import { createTestApp, type TestApp } from './fixtures/create-app';
 
@@ -56,6 +65,45 @@ describe('pipe classes on handler parameters', () => {
   it('fails the bootstrap, naming the handler and the pipe, when a dependency is missing', async () => {
     await expect(createTestApp({ providers: [Names] })).rejects.toThrow(
       /Names\.onThing: the pipe PrefixPipe of a parameter could not be created/,
+    );
+  });
+});
+
+describe('one transport instance for application after application', () => {
+  @Injectable()
+  class Seen {
+    readonly names: string[] = [];
+    @EventHandler(ThingHappened)
+    onThing(event: EventOf<typeof ThingHappened>) {
+      this.names.push(event.data.name);
+    }
+  }
+
+  const memory = new InMemoryTransport();
+
+  it.each(['first', 'second', 'third'])(
+    'serves the %s application of the file, which sees only its own events',
+    async (name) => {
+      const { app, probe } = await boot({ providers: [Seen] }, { transports: [memory] });
+      await app.get(EventBus).publish(ThingHappened.create({ name, size: 1 }));
+      await probe.waitFor('thing.happened');
+      await probe.waitForIdle();
+      expect(app.get(Seen).names).toEqual([name]);
+    },
+  );
+
+  it('refuses to start an SQS-based transport again, saying what to do instead', async () => {
+    const client = { send: jest.fn(), destroy: jest.fn() } as unknown as SQSClient;
+    const sqs = new SqsTransport({ sqsClient: client, queues: [{ name: 'things' }] });
+    const first = await createTestApp({}, { transports: [sqs] });
+    await first.app.close();
+    const error = await createTestApp({}, { transports: [sqs] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EventsConfigurationError);
+    expect((error as Error).message).toMatch(
+      /Transport "sqs" was stopped .* Create the transport inside the test's module factory/,
     );
   });
 });

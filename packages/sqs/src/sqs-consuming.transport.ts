@@ -27,6 +27,7 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
   readonly name: string;
   protected readonly consumption: SqsConsumption;
   private readonly sqs: SQSClient;
+  private stopped = false;
   protected abstract readonly publisher: TransportPublisher;
 
   /**
@@ -67,6 +68,7 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
   }
 
   async start(): Promise<void> {
+    this.refuseRestart();
     await this.requireRegion();
     await this.beforeConsuming();
     await this.consumption.start();
@@ -87,7 +89,22 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
     }
   }
 
+  /**
+   * One instance serves one application: its handlers are those of the application that
+   * subscribed them, and stop() destroys the clients it built. A second application (the next
+   * test, when the instance was created once per file) would start with both gone.
+   */
+  private refuseRestart(): void {
+    if (!this.stopped) return;
+    throw new EventsConfigurationError(
+      `Transport "${this.name}" was stopped with the application it served and cannot start ` +
+        "again. Create the transport inside the test's module factory (in beforeEach, or in the " +
+        'useFactory of EventsModule.forRootAsync), so that each application gets its own.',
+    );
+  }
+
   async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
+    this.stopped = true;
     await this.consumption.stop(deadlineMs);
     this.closeClients();
   }

@@ -548,8 +548,74 @@ describe('InMemoryTransport', () => {
       await transport.start();
       await transport.stop({ deadlineMs: 10 });
       await expect(transport.stop({ deadlineMs: 10 })).resolves.toBeUndefined();
+    });
+  });
+
+  describe('restart', () => {
+    it('starts again after stop, delivering only to the subscriptions made since', async () => {
+      const before = subscription(['order.created']);
+      transport.subscribe(before);
       await transport.start();
-      expect(transport.health().status).toBe('down');
+      await transport.stop({ deadlineMs: 10 });
+
+      const after = subscription(['order.created']);
+      transport.subscribe(after);
+      await transport.start();
+      expect(transport.health()).toMatchObject({ status: 'up', details: { state: 'started' } });
+      await transport.publish([event('order.created')]);
+      await transport.whenIdle();
+      expect(before.handle).not.toHaveBeenCalled();
+      expect(after.handle).toHaveBeenCalledTimes(1);
+    });
+
+    it('keeps dead letters across a restart, until cleared', async () => {
+      transport.subscribe(
+        subscription(['order.created'], () =>
+          Promise.resolve({
+            status: 'dead-letter',
+            reason: 'non-retryable',
+            error: new Error('bad'),
+            attempts: 1,
+          }),
+        ),
+      );
+      await transport.start();
+      await transport.publish([event('order.created')]);
+      await transport.whenIdle();
+      await transport.stop({ deadlineMs: 10 });
+      await transport.start();
+      expect(transport.deadLetters).toHaveLength(1);
+      transport.clearDeadLetters();
+      expect(transport.deadLetters).toEqual([]);
+    });
+
+    it('does not retry into the new run what the previous one still settles', async () => {
+      const running = deferred<DeliveryOutcome>();
+      const error = new Error('flaky');
+      const old = subscription(['order.created'], () => running.promise);
+      transport.subscribe(old);
+      await transport.start();
+      await transport.publish([event('order.created')]);
+      await flush();
+      await transport.stop({ deadlineMs: 1 });
+      await transport.start();
+
+      running.resolve({ status: 'retry', delayMs: 0, error });
+      await transport.whenIdle();
+      expect(old.handle).toHaveBeenCalledTimes(1);
+      expect(transport.deadLetters).toMatchObject([{ reason: 'shutdown', error, attempts: 1 }]);
+    });
+
+    it('refuses to start while it is still stopping', async () => {
+      const running = deferred<DeliveryOutcome>();
+      transport.subscribe(subscription(['order.created'], () => running.promise));
+      await transport.start();
+      await transport.publish([event('order.created')]);
+      await flush();
+      const stopped = transport.stop({ deadlineMs: 60_000 });
+      await expect(transport.start()).rejects.toThrow(/is still stopping/);
+      running.resolve(HANDLED);
+      await stopped;
     });
   });
 

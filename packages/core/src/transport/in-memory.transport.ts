@@ -62,6 +62,11 @@ const FIRST_DELIVERY: DeliveryInfo = { attempt: 1, trusted: true };
  * Delivers events inside the process through EventEmitter2. Each handler is its own subscriber:
  * it is retried, dead-lettered and drained independently of the others. Delivery is asynchronous,
  * so a publisher never runs (or waits for) handler code.
+ *
+ * One instance may serve one application after another (an instance given to `forRoot` in a
+ * test file, with an application per test): `stop()` drops the subscriptions, and `start()`
+ * after it delivers again, to those made since. Dead letters are kept across a restart; call
+ * `clearDeadLetters()` to start afresh.
  */
 export class InMemoryTransport implements Transport {
   readonly name: string;
@@ -77,6 +82,8 @@ export class InMemoryTransport implements Transport {
   private readonly beforeStart: EventEnvelope[] = [];
   private idleWaiters: Array<() => void> = [];
   private inFlight = 0;
+  /** Bumped at each restart: what an earlier run still settles is not retried into this one. */
+  private generation = 0;
   private state: 'created' | 'started' | 'stopping' | 'stopped' = 'created';
 
   constructor(options: InMemoryTransportOptions = {}) {
@@ -158,7 +165,16 @@ export class InMemoryTransport implements Transport {
   }
 
   start(): Promise<void> {
-    if (this.state !== 'created') return Promise.resolve();
+    if (this.state === 'stopping') {
+      return Promise.reject(
+        new Error(
+          `Transport "${this.name}" is still stopping: close the previous application (await ` +
+            'app.close()) before starting another one on it.',
+        ),
+      );
+    }
+    if (this.state === 'started') return Promise.resolve();
+    if (this.state === 'stopped') this.generation++;
     this.state = 'started';
     const held = this.beforeStart.splice(0);
     // Counted as in flight while emitting, as publish() does, since deliveries are counted once
@@ -224,14 +240,16 @@ export class InMemoryTransport implements Transport {
     event: EventEnvelope,
   ): void => {
     this.inFlight++;
-    void outcome.then((settled) => this.settle(subscription, event, 1, settled));
+    const { generation } = this;
+    void outcome.then((settled) => this.settle(subscription, event, 1, settled, generation));
   };
 
   private deliver(subscription: EventSubscription, event: EventEnvelope, attempt: number): void {
     this.inFlight++;
+    const { generation } = this;
     void subscription
       .handle(event, { attempt, trusted: true })
-      .then((outcome) => this.settle(subscription, event, attempt, outcome));
+      .then((outcome) => this.settle(subscription, event, attempt, outcome, generation));
   }
 
   private settle(
@@ -239,6 +257,7 @@ export class InMemoryTransport implements Transport {
     event: EventEnvelope,
     attempt: number,
     outcome: DeliveryOutcome,
+    generation: number,
   ): void {
     if (outcome.status === 'retry') {
       // A retry nobody will run, once stopped (it was still running when the drain deadline
@@ -251,7 +270,7 @@ export class InMemoryTransport implements Transport {
         });
         this.done();
       };
-      if (this.state === 'stopped') return giveUp();
+      if (this.state === 'stopped' || generation !== this.generation) return giveUp();
       if (this.retries.size >= this.maxPendingRetries) {
         this.eventLogger.warn(
           `${this.retries.size} deliveries are already waiting to retry (maxPendingRetries); ` +
