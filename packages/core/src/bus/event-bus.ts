@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inheritMetadata } from '../context/event-context';
+import { inheritMetadata, metadataAtPublish } from '../context/event-context';
 import { definitionOf } from '../definition/define-event';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
@@ -78,12 +78,11 @@ export class EventBus {
 
   private stamp(event: EventEnvelope, data: unknown): EventEnvelope {
     const hasMetadata = typeof event.metadata?.correlationId === 'string';
-    if (event.source && data === event.data && hasMetadata) return event;
-    const changes = {
-      source: event.source || this.source,
-      data,
-      metadata: hasMetadata ? event.metadata : inheritMetadata(event.id, event.metadata),
-    };
+    const metadata = hasMetadata
+      ? metadataAtPublish(event.id, event.metadata)
+      : inheritMetadata(event.id, event.metadata);
+    if (event.source && data === event.data && metadata === event.metadata) return event;
+    const changes = { source: event.source || this.source, data, metadata };
     const definition = definitionOf(event);
     return definition ? definition.relink(event, changes) : { ...event, ...changes };
   }

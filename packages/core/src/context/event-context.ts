@@ -39,7 +39,8 @@ export function runInHandlingContext<T>(handling: HandlingContext, fn: () => T):
 
 /**
  * Runs `fn` with metadata that events published inside it inherit, e.g. the correlation id and
- * `traceparent` of the HTTP request that causes them.
+ * `traceparent` of the HTTP request that causes them. That includes events created before and
+ * published inside, unless their producer gave that metadata to `create()` itself.
  */
 export function runWithEventMetadata<T>(metadata: Partial<EventMetadata>, fn: () => T): T {
   return storage.run({ metadata }, fn);
@@ -51,6 +52,58 @@ export function runWithEventMetadata<T>(metadata: Partial<EventMetadata>, fn: ()
  * `runWithEventMetadata`, then the new event itself starts a correlation.
  */
 export function inheritMetadata(
+  eventId: string,
+  given: Partial<EventMetadata> | undefined,
+): EventMetadata {
+  const metadata = resolveMetadata(eventId, given);
+  inherited.set(metadata, { given, correlationId: metadata.correlationId });
+  return metadata;
+}
+
+/**
+ * Metadata objects that `inheritMetadata` built, with what their producer gave: whatever else
+ * they hold came from the context they were created in, and is taken from the context of the
+ * publish instead. Kept off the envelope, which JSON and spreads would otherwise carry.
+ */
+const inherited = new WeakMap<
+  EventMetadata,
+  { readonly given: Partial<EventMetadata> | undefined; readonly correlationId: string }
+>();
+
+/**
+ * The metadata an event is published with: inherited again from the context of the publish when
+ * it was inherited at creation, so that an event created before `runWithEventMetadata` (or the
+ * handler) and published inside it joins that flow. What the producer gave still wins, and a
+ * correlation id set on the envelope after creation counts as given.
+ */
+export function metadataAtPublish(eventId: string, metadata: EventMetadata): EventMetadata {
+  const store = storage.getStore();
+  // An event forwarded by its own handler is not its own cause.
+  if (!store || store.handling?.event.id === eventId) return metadata;
+  const origin = inherited.get(metadata);
+  if (!origin || origin.correlationId !== metadata.correlationId) return metadata;
+  // Extra fields stay; the links are resolved again, from what was given and the context here.
+  const extra: Partial<EventMetadata> = { ...metadata };
+  delete extra.correlationId;
+  delete extra.causationId;
+  delete extra.traceparent;
+  delete extra.tracestate;
+  const again = resolveMetadata(eventId, { ...extra, ...origin.given });
+  if (sameLinks(again, metadata)) return metadata;
+  inherited.set(again, { given: origin.given, correlationId: again.correlationId });
+  return again;
+}
+
+function sameLinks(a: EventMetadata, b: EventMetadata): boolean {
+  return (
+    a.correlationId === b.correlationId &&
+    a.causationId === b.causationId &&
+    a.traceparent === b.traceparent &&
+    a.tracestate === b.tracestate
+  );
+}
+
+function resolveMetadata(
   eventId: string,
   given: Partial<EventMetadata> | undefined,
 ): EventMetadata {
