@@ -1,11 +1,19 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { Injectable, type PipeTransform } from '@nestjs/common';
+import {
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+  type PipeTransform,
+} from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import {
   EventBus,
   EventData,
   EventHandler,
   EventsConfigurationError,
+  eventOf,
   InMemoryTransport,
+  isEventContext,
   type EventOf,
 } from '@nestjs-events/core';
 import { SqsTransport } from '@nestjs-events/sqs';
@@ -105,5 +113,45 @@ describe('one transport instance for application after application', () => {
     expect((error as Error).message).toMatch(
       /Transport "sqs" was stopped .* Create the transport inside the test's module factory/,
     );
+  });
+});
+
+describe('a global HTTP guard that lets event handlers through', () => {
+  @Injectable()
+  class ApiKeyGuard implements CanActivate {
+    readonly events: string[] = [];
+    canActivate(context: ExecutionContext): boolean {
+      if (!isEventContext(context)) return false;
+      this.events.push(eventOf(context)!.type);
+      return true;
+    }
+  }
+
+  @Injectable()
+  class Handled {
+    count = 0;
+    @EventHandler(ThingHappened)
+    onThing() {
+      this.count++;
+    }
+  }
+
+  it('tells event contexts apart and reads the event from them', async () => {
+    const { app, probe } = await boot({
+      providers: [Handled, ApiKeyGuard, { provide: APP_GUARD, useExisting: ApiKeyGuard }],
+    });
+    await app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
+    await probe.waitFor('thing.happened');
+    expect(app.get(Handled).count).toBe(1);
+    expect(app.get(ApiKeyGuard).events).toEqual(['thing.happened']);
+  });
+
+  it('is false, and has no event, for other contexts', () => {
+    const http = {
+      getType: () => 'http',
+      getArgByIndex: () => ({}),
+    } as unknown as ExecutionContext;
+    expect(isEventContext(http)).toBe(false);
+    expect(eventOf(http)).toBeUndefined();
   });
 });

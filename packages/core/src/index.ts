@@ -22,6 +22,7 @@ export {
   type HandlingContext,
   type SkipReason,
 } from './context/event-context';
+export { eventOf, isEventContext } from './context/execution-context';
 
 export {
   EventHandler,
