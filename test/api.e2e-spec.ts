@@ -6,19 +6,24 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { Test } from '@nestjs/testing';
 import {
   EventBus,
   EventData,
   EventHandler,
   EventsConfigurationError,
+  EventsModule,
   eventOf,
   InMemoryTransport,
   isEventContext,
   type EventOf,
 } from '@nestjs-events/core';
+import { EventProbe } from '@nestjs-events/core/testing';
 import { SqsTransport } from '@nestjs-events/sqs';
 import { ThingHappened } from './fixtures/events';
 import { createTestApp, type TestApp } from './fixtures/create-app';
+import { until } from './fixtures/until';
 
 let current: TestApp | undefined;
 afterEach(async () => {
@@ -153,5 +158,58 @@ describe('a global HTTP guard that lets event handlers through', () => {
     } as unknown as ExecutionContext;
     expect(isEventContext(http)).toBe(false);
     expect(eventOf(http)).toBeUndefined();
+  });
+});
+
+describe('@nestjs/event-emitter users', () => {
+  @Injectable()
+  class Listeners {
+    readonly onEvent: string[] = [];
+    readonly handled: string[] = [];
+
+    @OnEvent('thing.happened')
+    legacy(event: EventOf<typeof ThingHappened>) {
+      this.onEvent.push(event.data.name);
+    }
+
+    @EventHandler(ThingHappened)
+    handle(event: EventOf<typeof ThingHappened>) {
+      this.handled.push(event.data.name);
+    }
+  }
+
+  it("deliver to @OnEvent listeners and @EventHandler methods alike on EventEmitterModule's emitter", async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventEmitterModule.forRoot({ wildcard: true }),
+        EventsModule.forRootAsync({
+          inject: [EventEmitter2],
+          useFactory: (emitter: EventEmitter2) => ({
+            source: 'test',
+            transports: [new InMemoryTransport({ emitter })],
+          }),
+        }),
+      ],
+      providers: [Listeners],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const probe = EventProbe.attach(app);
+    await app.init();
+    try {
+      await app.get(EventBus).publish(ThingHappened.create({ name: 'both', size: 1 }));
+      await probe.waitFor('thing.happened');
+      const listeners = app.get(Listeners);
+      await until(() => listeners.onEvent.length === 1, 5_000, 'the @OnEvent listener');
+      expect(listeners.onEvent).toEqual(['both']);
+      expect(listeners.handled).toEqual(['both']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses an emitter without wildcards at bootstrap, saying how to configure it', () => {
+    expect(() => new InMemoryTransport({ emitter: new EventEmitter2() })).toThrow(
+      /must use wildcard: true and the "\." delimiter, e\.g\. EventEmitterModule\.forRoot\(\{ wildcard: true \}\)/,
+    );
   });
 });

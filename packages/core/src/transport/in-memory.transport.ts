@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from 'eventemitter2';
 import { SubscriptionSet } from '../dispatch/subscription.set';
+import { EventsConfigurationError } from '../errors/events-configuration.error';
 import { TransportStoppedError } from '../errors/transport-stopped.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { describeError } from '../errors/describe-error';
@@ -90,6 +91,18 @@ export class InMemoryTransport implements Transport {
     this.name = options.name ?? 'memory';
     this.emitter =
       options.emitter ?? new EventEmitter2({ wildcard: true, delimiter: '.', maxListeners: 0 });
+    // Handlers subscribe with wildcard selectors (`order.*`) and event types are dotted: another
+    // configuration would deliver to the wrong handlers, or to none, without a word.
+    const { wildcard, delimiter } = this.emitter as unknown as {
+      wildcard?: boolean;
+      delimiter?: string;
+    };
+    if (!wildcard || (delimiter ?? '.') !== '.') {
+      throw new EventsConfigurationError(
+        `InMemoryTransport "${this.name}": the emitter given must use wildcard: true and the "." ` +
+          'delimiter, e.g. EventEmitterModule.forRoot({ wildcard: true }).',
+      );
+    }
     this.maxDeadLetters = options.maxDeadLetters ?? 10_000;
     this.maxPendingRetries = options.maxPendingRetries ?? 10_000;
     if (!Number.isSafeInteger(this.maxPendingRetries) || this.maxPendingRetries < 0) {
