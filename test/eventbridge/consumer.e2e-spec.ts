@@ -178,9 +178,13 @@ describe.each(EVENTBRIDGE_EMULATORS)('EventBridge consumer and provisioning on %
       on() {}
     }
     const transport = transportWith({ provision: false });
+    // The error says where it looked: the emulator's endpoint and the region.
     await expect(createTestApp({ providers: [Sink] }, { transports: [transport] })).rejects.toThrow(
-      `EventBridge event bus "${bus}" does not exist. Create it, or set provision: true on ` +
-        'transport "eventbridge"',
+      new RegExp(
+        `EventBridge event bus "${bus}" does not exist at endpoint http://127\\.0\\.0\\.1:\\d+, ` +
+          'region us-east-1\\. Create it, check the region, or set provision: true on ' +
+          'transport "eventbridge"',
+      ),
     );
     await transport.stop({ deadlineMs: 0 });
   });

@@ -3,7 +3,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { EventsConfigurationError } from '@nestjs-events/core';
 import { createPublishRetry } from '@nestjs-events/core/transport';
-import { clientConfig, snsUnwrapper, SqsConsumingTransport } from '@nestjs-events/sqs/transport';
+import {
+  clientConfig,
+  describeClientTarget,
+  snsUnwrapper,
+  SqsConsumingTransport,
+} from '@nestjs-events/sqs/transport';
 import { lookUpEventBus } from './bus/event-bus.lookup';
 import { eventBridgeUnwrapper } from './envelope/eventbridge.envelope';
 import type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
@@ -62,7 +67,8 @@ export class EventBridgeTransport extends SqsConsumingTransport {
     const state = await lookUpEventBus(this.eventsClient, this.eventBusName);
     if (state === 'missing') {
       throw new EventsConfigurationError(
-        `EventBridge event bus "${this.eventBusName}" does not exist. Create it, or set ` +
+        `EventBridge event bus "${this.eventBusName}" does not exist at ` +
+          `${await describeClientTarget(this.eventsClient)}. Create it, check the region, or set ` +
           `provision: true on transport "${this.name}" for local development.`,
       );
     }

@@ -1,5 +1,6 @@
 import * as Sns from '@aws-sdk/client-sns';
 import { EventsConfigurationError } from '@nestjs-events/core';
+import { describeClientTarget } from '@nestjs-events/sqs/transport';
 
 /** Where events are published: one shared topic, or one topic per event type. */
 export type TopicOptions =
@@ -63,7 +64,8 @@ export class TopicResolver {
     if (!arn) arn = (await this.list(true)).get(name);
     if (!arn) {
       throw new EventsConfigurationError(
-        `SNS topic "${name}" does not exist. Create it, or set provision: true on transport ` +
+        `SNS topic "${name}" does not exist at ${await describeClientTarget(this.client)}. ` +
+          'Create it, check the region, or set provision: true on transport ' +
           `"${this.transport}" for local development.`,
       );
     }
