@@ -395,5 +395,25 @@ describe('SqsConsumer', () => {
         await consumer.stop(1000);
       },
     );
+
+    it('keeps a draining message invisible until it settles, and lets go at the drain deadline', async () => {
+      const { consumer, startWith, handlers, visibility } = consumerOf({
+        visibilityTimeoutSeconds: 2,
+      });
+      await startWith([message('a'), message('b')]);
+      // A drain longer than half the visibility timeout: without heartbeats, another consumer
+      // would receive both while they are still being handled.
+      const stopping = consumer.stop(5000);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(visibility()).toHaveLength(2);
+      handlers.finish('a');
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(visibility().slice(2)).toEqual([['handle-b', 2]]);
+      await jest.advanceTimersByTimeAsync(3000);
+      await stopping;
+      const sent = visibility().length;
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(visibility()).toHaveLength(sent);
+    });
   });
 });

@@ -55,6 +55,8 @@ export class SqsConsumer {
   private readonly processor: MessageProcessor;
   private readonly deadLetters: DeadLetterSender;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Visibility heartbeats of the messages whose handlers run. */
+  private readonly heartbeats = new Set<NodeJS.Timeout>();
   private running = false;
   private loops: Promise<void>[] = [];
   private polls = new AbortController();
@@ -105,6 +107,9 @@ export class SqsConsumer {
         `Drain deadline of ${deadlineMs} ms reached with ${this.inFlight.size} message(s) in flight; ` +
           'they return to the queue when their visibility timeout ends',
       );
+      // Kept invisible while they drained; past the deadline another consumer may take them.
+      for (const heartbeat of this.heartbeats) clearInterval(heartbeat);
+      this.heartbeats.clear();
     }
     await this.deletes.flush();
     await Promise.all(this.loops);
@@ -260,7 +265,11 @@ export class SqsConsumer {
     const verdict = await this.processor.process(message.Body, attempts, {
       handling: () => {
         const heartbeat = this.keepVisible(message);
-        return () => clearInterval(heartbeat);
+        this.heartbeats.add(heartbeat);
+        return () => {
+          clearInterval(heartbeat);
+          this.heartbeats.delete(heartbeat);
+        };
       },
     });
     switch (verdict.action) {
@@ -281,8 +290,8 @@ export class SqsConsumer {
   private keepVisible(message: Sqs.Message): NodeJS.Timeout {
     const { client, queueUrl, options } = this.config;
     const every = Math.max(1000, (options.visibilityTimeoutSeconds * 1000) / 2);
+    // Also while the consumer drains: a message completed during the drain must not come back.
     return setInterval(() => {
-      if (!this.running) return;
       client
         .send(
           new Sqs.ChangeMessageVisibilityCommand({
