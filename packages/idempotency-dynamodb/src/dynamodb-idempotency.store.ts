@@ -115,86 +115,86 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  async complete(key: string, token: string, { ttlMs }: { ttlMs: number }): Promise<boolean> {
+  complete(key: string, token: string, { ttlMs }: { ttlMs: number }): Promise<boolean> {
+    return this.updateHeld(key, token, ttlMs, {
+      UpdateExpression: 'SET #status = :completed, #expiresAt = :expiresAt, #ttl = :ttl',
+      // Our live lock, or our own completion again; never a lock that took over after ours.
+      ConditionExpression:
+        '#token = :token AND (#status = :completed OR (#status = :inProgress AND #expiresAt > :now))',
+      values: { ':completed': { S: COMPLETED } },
+    });
+  }
+
+  release(key: string, token: string): Promise<boolean> {
+    // Completed, gone or someone else's: nothing to release.
+    return this.applied(
+      new this.sdk.DeleteItemCommand({
+        TableName: this.tableName,
+        Key: { [this.keyAttribute]: { S: key } },
+        // A completed key stays completed, and another holder's lock stays locked.
+        ConditionExpression: '#status = :inProgress AND #token = :token',
+        ExpressionAttributeNames: { '#status': STATUS, '#token': TOKEN },
+        ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS }, ':token': { S: token } },
+      }),
+    );
+  }
+
+  extend(key: string, token: string, { lockTtlMs }: { lockTtlMs: number }): Promise<boolean> {
+    return this.updateHeld(key, token, lockTtlMs, {
+      UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
+      ConditionExpression: '#status = :inProgress AND #token = :token AND #expiresAt > :now',
+    });
+  }
+
+  /**
+   * An UpdateItem of the record `token` holds, moving its expiry `ttlMs` ahead; the expressions
+   * say what else changes and when the holder still holds it.
+   */
+  private updateHeld(
+    key: string,
+    token: string,
+    ttlMs: number,
+    {
+      values,
+      ...expressions
+    }: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      // DynamoDB refuses values that no expression uses: each update brings its own extras.
+      values?: Record<string, { S: string }>;
+    },
+  ): Promise<boolean> {
     const now = this.now();
     const expiresAt = now + ttlMs;
-    try {
-      await this.client.send(
-        new this.sdk.UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { [this.keyAttribute]: { S: key } },
-          UpdateExpression: 'SET #status = :completed, #expiresAt = :expiresAt, #ttl = :ttl',
-          // Our live lock, or our own completion again; never a lock that took over after ours.
-          ConditionExpression:
-            '#token = :token AND (#status = :completed OR (#status = :inProgress AND #expiresAt > :now))',
-          ExpressionAttributeNames: {
-            '#status': STATUS,
-            '#expiresAt': EXPIRES_AT,
-            '#ttl': this.ttlAttribute,
-            '#token': TOKEN,
-          },
-          ExpressionAttributeValues: {
-            ':completed': { S: COMPLETED },
-            ':inProgress': { S: IN_PROGRESS },
-            ':expiresAt': { N: String(expiresAt) },
-            ':ttl': { N: String(epochSeconds(expiresAt)) },
-            ':token': { S: token },
-            ':now': { N: String(now) },
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
+    return this.applied(
+      new this.sdk.UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { [this.keyAttribute]: { S: key } },
+        ...expressions,
+        ExpressionAttributeNames: {
+          '#status': STATUS,
+          '#expiresAt': EXPIRES_AT,
+          '#ttl': this.ttlAttribute,
+          '#token': TOKEN,
+        },
+        ExpressionAttributeValues: {
+          ...values,
+          ':inProgress': { S: IN_PROGRESS },
+          ':expiresAt': { N: String(expiresAt) },
+          ':ttl': { N: String(epochSeconds(expiresAt)) },
+          ':token': { S: token },
+          ':now': { N: String(now) },
+        },
+      }),
+    );
   }
 
-  async release(key: string, token: string): Promise<boolean> {
+  /** Sends a conditional write: true when it applied, false when its condition did not hold. */
+  private async applied(
+    command: InstanceType<DynamoDbSdkModule['UpdateItemCommand' | 'DeleteItemCommand']>,
+  ): Promise<boolean> {
     try {
-      await this.client.send(
-        new this.sdk.DeleteItemCommand({
-          TableName: this.tableName,
-          Key: { [this.keyAttribute]: { S: key } },
-          // A completed key stays completed, and another holder's lock stays locked.
-          ConditionExpression: '#status = :inProgress AND #token = :token',
-          ExpressionAttributeNames: { '#status': STATUS, '#token': TOKEN },
-          ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS }, ':token': { S: token } },
-        }),
-      );
-      return true;
-    } catch (error) {
-      // Completed, gone or someone else's: nothing to release.
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async extend(key: string, token: string, { lockTtlMs }: { lockTtlMs: number }): Promise<boolean> {
-    const now = this.now();
-    const expiresAt = now + lockTtlMs;
-    try {
-      await this.client.send(
-        new this.sdk.UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { [this.keyAttribute]: { S: key } },
-          UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
-          ConditionExpression: '#status = :inProgress AND #token = :token AND #expiresAt > :now',
-          ExpressionAttributeNames: {
-            '#status': STATUS,
-            '#expiresAt': EXPIRES_AT,
-            '#ttl': this.ttlAttribute,
-            '#token': TOKEN,
-          },
-          ExpressionAttributeValues: {
-            ':inProgress': { S: IN_PROGRESS },
-            ':expiresAt': { N: String(expiresAt) },
-            ':ttl': { N: String(epochSeconds(expiresAt)) },
-            ':token': { S: token },
-            ':now': { N: String(now) },
-          },
-        }),
-      );
+      await this.client.send(command);
       return true;
     } catch (error) {
       if (isConditionalCheckFailure(error)) return false;
