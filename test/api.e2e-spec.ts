@@ -12,7 +12,6 @@ import {
   EventBus,
   EventData,
   EventHandler,
-  EventsConfigurationError,
   EventsModule,
   eventOf,
   InMemoryTransport,
@@ -105,19 +104,47 @@ describe('one transport instance for application after application', () => {
     },
   );
 
-  it('refuses to start an SQS-based transport again, saying what to do instead', async () => {
+  it('serves a second application with an SQS-based transport too, with only its handlers', async () => {
     const client = { send: jest.fn(), destroy: jest.fn() } as unknown as SQSClient;
-    const sqs = new SqsTransport({ sqsClient: client, queues: [{ name: 'things' }] });
-    const first = await createTestApp({}, { transports: [sqs] });
+    const sqs = new SqsTransport({
+      sqsClient: client,
+      consume: 'lambda',
+      queues: [{ name: 'things' }],
+    });
+    const runs: string[] = [];
+    @Injectable()
+    class First {
+      @EventHandler(ThingHappened)
+      on() {
+        runs.push('first');
+      }
+    }
+    @Injectable()
+    class Second {
+      @EventHandler(ThingHappened)
+      on() {
+        runs.push('second');
+      }
+    }
+    const first = await createTestApp({ providers: [First] }, { transports: [sqs] });
     await first.app.close();
-    const error = await createTestApp({}, { transports: [sqs] }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(EventsConfigurationError);
-    expect((error as Error).message).toMatch(
-      /Transport "sqs" was stopped .* Create the transport inside the test's module factory/,
-    );
+    const second = await boot({ providers: [Second] }, { transports: [sqs] });
+    const event = ThingHappened.create({ name: 'again', size: 1 }, { source: 'test' });
+    const response = await sqs.handleLambdaRecords([
+      {
+        messageId: 'm-1',
+        receiptHandle: 'r-1',
+        body: JSON.stringify(event),
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:things',
+        awsRegion: 'us-east-1',
+      } as never,
+    ]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(runs).toEqual(['second']);
+    expect(second.app).toBeDefined();
   });
 });
 

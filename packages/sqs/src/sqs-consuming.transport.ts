@@ -27,7 +27,6 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
   readonly name: string;
   protected readonly consumption: SqsConsumption;
   private readonly sqs: SQSClient;
-  private stopped = false;
   protected abstract readonly publisher: TransportPublisher;
 
   /**
@@ -68,7 +67,6 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
   }
 
   async start(): Promise<void> {
-    this.refuseRestart();
     await this.requireRegion();
     await this.beforeConsuming();
     await this.consumption.start();
@@ -90,21 +88,11 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
   }
 
   /**
-   * One instance serves one application: its handlers are those of the application that
-   * subscribed them, and stop() destroys the clients it built. A second application (the next
-   * test, when the instance was created once per file) would start with both gone.
+   * Drains and lets go of the application's handlers, so that the instance can serve the next
+   * application (the next test of a file that creates it once): the SDK clients it closes open
+   * new connections when called again.
    */
-  private refuseRestart(): void {
-    if (!this.stopped) return;
-    throw new EventsConfigurationError(
-      `Transport "${this.name}" was stopped with the application it served and cannot start ` +
-        "again. Create the transport inside the test's module factory (in beforeEach, or in the " +
-        'useFactory of EventsModule.forRootAsync), so that each application gets its own.',
-    );
-  }
-
   async stop({ deadlineMs }: { deadlineMs: number }): Promise<void> {
-    this.stopped = true;
     await this.consumption.stop(deadlineMs);
     this.closeClients();
   }

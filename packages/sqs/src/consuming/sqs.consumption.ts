@@ -190,10 +190,12 @@ export class SqsConsumption {
     for (const consumer of this.consumers) consumer.start();
   }
 
+  /** Drains the consumers, then forgets the handlers: a later start serves new ones only. */
   async stop(deadlineMs: number): Promise<void> {
     this.lambda = undefined;
     await Promise.all(this.consumers.map((consumer) => consumer.stop(deadlineMs)));
     this.consumers = [];
+    this.subscriptions.clear();
   }
 
   /**
