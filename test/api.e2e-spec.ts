@@ -21,18 +21,10 @@ import {
 import { EventProbe } from '@nestjs-events/core/testing';
 import { SqsTransport } from '@nestjs-events/sqs';
 import { ThingHappened } from './fixtures/events';
-import { createTestApp, type TestApp } from './fixtures/create-app';
+import { bootEachTest, createTestApp } from './fixtures/create-app';
 import { until } from './fixtures/until';
 
-let current: TestApp | undefined;
-afterEach(async () => {
-  await current?.app.close();
-  current = undefined;
-});
-async function boot(...args: Parameters<typeof createTestApp>): Promise<TestApp> {
-  current = await createTestApp(...args);
-  return current;
-}
+const boot = bootEachTest();
 
 describe('pipe classes on handler parameters', () => {
   class UpperPipe implements PipeTransform {

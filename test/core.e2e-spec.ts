@@ -32,17 +32,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventProbe } from '@nestjs-events/core/testing';
 import { tap } from 'rxjs';
 import { ThingArchived, ThingHappened, ThingHappenedV1, ThingNoted } from './fixtures/events';
-import { createTestApp, type TestApp } from './fixtures/create-app';
+import { bootEachTest, createTestApp } from './fixtures/create-app';
 
-let current: TestApp | undefined;
-afterEach(async () => {
-  await current?.app.close();
-  current = undefined;
-});
-async function boot(...args: Parameters<typeof createTestApp>): Promise<TestApp> {
-  current = await createTestApp(...args);
-  return current;
-}
+const boot = bootEachTest();
 
 describe('publishing and handling', () => {
   @Injectable()
@@ -217,7 +209,8 @@ describe('retries and dead letters', () => {
 
   it('dead-letters retries still waiting when the drain deadline passes', async () => {
     const transport = new InMemoryTransport();
-    const { app, probe } = await boot(
+    // Closed by the test itself, to look at what the drain left: not booted per test.
+    const { app, probe } = await createTestApp(
       { providers: [Broken] },
       {
         transports: [transport],
@@ -228,7 +221,6 @@ describe('retries and dead letters', () => {
     await app.get(EventBus).publish(ThingNoted.create({ note: 'n' }));
     await probe.waitForNotification('retrying', 'thing.noted');
     await app.close();
-    current = undefined;
     expect(transport.deadLetters.map((d) => d.reason)).toEqual(['shutdown']);
   });
 });

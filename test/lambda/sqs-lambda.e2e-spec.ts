@@ -119,6 +119,18 @@ function appModule(
   return AppModule;
 }
 
+/** One record per wire format a queue may hold: an SNS notification, a raw envelope, an EventBridge event. */
+function wireFormats(raw = ThingHappened.create({ name: 'raw', size: 2 }, { source: 'raw' })) {
+  return {
+    sns: sqsRecord(QUEUE, snsNotificationBody(ThingHappened.create({ name: 'sns', size: 1 }), 't')),
+    raw: sqsRecord(QUEUE, JSON.stringify(raw), { attributes: eventAttributes(raw) }),
+    eventBridge: sqsRecord(
+      QUEUE,
+      eventBridgeBody(ThingHappened.create({ name: 'bridge', size: 3 }, { source: 'eb' })),
+    ),
+  };
+}
+
 const failuresOf = (response: { batchItemFailures: Array<{ itemIdentifier: string }> }) =>
   response.batchItemFailures.map((failure) => failure.itemIdentifier);
 
@@ -154,15 +166,7 @@ describe('createSqsLambdaHandler', () => {
     const raw = ThingHappened.create({ name: 'raw', size: 2 }, { source: 'raw' });
     const unknownType = { ...raw, id: 'unknown-type', type: 'thing.unknown' };
     const records = {
-      sns: sqsRecord(
-        QUEUE,
-        snsNotificationBody(ThingHappened.create({ name: 'sns', size: 1 }), 't'),
-      ),
-      raw: sqsRecord(QUEUE, JSON.stringify(raw), { attributes: eventAttributes(raw) }),
-      eventBridge: sqsRecord(
-        QUEUE,
-        eventBridgeBody(ThingHappened.create({ name: 'bridge', size: 3 }, { source: 'eb' })),
-      ),
+      ...wireFormats(raw),
       malformed: sqsRecord(QUEUE, 'not json {'),
       failing: sqsRecord(QUEUE, JSON.stringify(ThingHappened.create({ name: 'fail', size: 4 }))),
       unknownType: sqsRecord(QUEUE, JSON.stringify(unknownType)),
@@ -189,18 +193,7 @@ describe('createSqsLambdaHandler', () => {
 
   it('runs SNS and raw bodies on the SNS transport, where an EventBridge body is not an event', async () => {
     const handle = lambda();
-    const raw = ThingHappened.create({ name: 'raw', size: 2 }, { source: 'raw' });
-    const records = {
-      sns: sqsRecord(
-        QUEUE,
-        snsNotificationBody(ThingHappened.create({ name: 'sns', size: 1 }), 't'),
-      ),
-      raw: sqsRecord(QUEUE, JSON.stringify(raw), { attributes: eventAttributes(raw) }),
-      eventBridge: sqsRecord(
-        QUEUE,
-        eventBridgeBody(ThingHappened.create({ name: 'bridge', size: 3 }, { source: 'eb' })),
-      ),
-    };
+    const records = wireFormats();
 
     const response = await handle(sqsEvent(...Object.values(records)));
 
