@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on loopback: moto (PyPI, into ./.venv), LocalStack
-# (PyPI, into ./.venv-localstack, on Python 3.13) and redis-server (Debian). fauxqs comes from npm
+# (PyPI, into ./.venv-localstack, on Python 3.13), redis-server and postgresql (Debian). fauxqs comes from npm
 # with the other dev dependencies. Idempotent and quiet when everything is in place, so `npm test`
 # runs it every time.
 set -euo pipefail
@@ -67,4 +67,17 @@ if ! command -v redis-server >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+fi
+
+# PostgreSQL for the outbox tests: libs/emulators starts a throwaway cluster (initdb) from these
+# binaries, so only the server package is needed; no cluster is created or started here.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-test-env: PostgreSQL is missing; install Debian's postgresql package (needs root)" >&2
+    exit 1
+  fi
+  echo "setup-test-env: installing postgresql" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi

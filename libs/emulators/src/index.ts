@@ -1,4 +1,5 @@
 export { freePort, type RunningServer } from './process';
+export { startPostgres } from './postgres';
 export {
   LOCALSTACK_SERVICES,
   startFauxqs,
