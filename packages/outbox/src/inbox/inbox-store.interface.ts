@@ -15,7 +15,9 @@ export interface InboxStore {
    * Opens a transaction, records (`handler`, `eventId`) as processed in it, runs `fn` as the
    * outbox transaction of its async context (its writes and its publishes join the transaction),
    * and commits. When the pair was recorded before, rolls back and resolves `{ ran: false }`
-   * without running `fn`. A concurrent run of the same pair waits for the first to finish.
+   * without running `fn`. A concurrent run of the same pair waits for the first to finish
+   * (PostgreSQL: the record's unique key) or is cancelled at commit (DynamoDB: a conditional put
+   * in the same `TransactWriteItems`); either way the writes apply once.
    */
   runOnce<T>(handler: string, eventId: string, fn: () => Promise<T>): Promise<InboxResult<T>>;
 }
