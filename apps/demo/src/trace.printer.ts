@@ -6,7 +6,16 @@ const short = (id: string | undefined) => (id ? (UUID.exec(id)?.[1] ?? id) : '-'
 
 /** One readable line per notification: correlation, event, handler, outcome. */
 export function formatNotification(notification: EventNotification): string {
-  const { event } = notification;
+  if (
+    notification.kind === 'poison' ||
+    notification.kind === 'delete-failed' ||
+    notification.kind === 'receive-failed' ||
+    (notification.kind === 'dead-letter-failed' && !notification.event)
+  ) {
+    const where = `${notification.transport}/${notification.queue}`;
+    return `[${notification.kind}] ${where}: ${String(notification.error)}`;
+  }
+  const event = notification.event!;
   const head = `[corr ${short(event.metadata.correlationId)}] ${`${event.type} v${event.version}`.padEnd(22)} ${short(event.id)}`;
   switch (notification.kind) {
     case 'published':
@@ -21,5 +30,7 @@ export function formatNotification(notification: EventNotification): string {
       return `${head}  TIMED OUT  ${notification.handler} after ${notification.timeoutMs} ms (attempt ${notification.attempt})`;
     case 'dead-lettered':
       return `${head}  DEAD       ${notification.handler} after ${notification.attempts} attempt(s): ${String(notification.error)}`;
+    case 'dead-letter-failed':
+      return `${head}  DLQ FAILED ${notification.handler} (${notification.reason}): ${String(notification.error)}`;
   }
 }

@@ -9,6 +9,7 @@ import { ConfigurableEventsModule, EVENTS_MODULE_OPTIONS } from './events-module
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store';
 import type { EventsModuleOptions } from './interfaces/events-module-options.interface';
+import { EventsDrainModule } from './lifecycle/events-drain.module';
 import { EventsLifecycle } from './lifecycle/events.lifecycle';
 import { EventsMonitor } from './monitor/events.monitor';
 import { EventsMetrics } from './observability/events.metrics';
@@ -61,7 +62,7 @@ const providers: Provider[] = [
  * `useFactory` as usual, e.g. to read options from `ConfigService`.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, EventsDrainModule],
   providers,
   exports: [
     EventBus,

@@ -68,12 +68,16 @@ export type { DeadLetterReason, Transport, TransportHealth } from './transport/t
 
 export { EventsMonitor } from './monitor/events.monitor';
 export { StuckHandlers, type StuckHandler } from './dispatch/stuck-handlers';
-export type { EventNotification } from './monitor/event-notification.interface';
+export type {
+  EventNotification,
+  EventScopedNotification,
+} from './monitor/event-notification.interface';
 export { EventsMetrics } from './observability/events.metrics';
 export type {
   EventsMetricsOptions,
   EventsMetricsSnapshot,
   HandlerMetricsSnapshot,
+  TransportMetricsSnapshot,
   LatencySnapshot,
 } from './observability/events-metrics.interface';
 export {

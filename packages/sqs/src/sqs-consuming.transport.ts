@@ -4,7 +4,7 @@ import {
   type Transport,
   type TransportHealth,
 } from '@nestjs-events/core';
-import type { EventSubscription } from '@nestjs-events/core/transport';
+import type { EventSubscription, TransportContext } from '@nestjs-events/core/transport';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsConsumption, type SqsConsumptionConfig } from './consuming/sqs.consumption';
 import type { PublisherHealthInput } from './health/transport-health';
@@ -66,10 +66,10 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
     this.consumption.subscribe(subscription);
   }
 
-  async start(): Promise<void> {
+  async start(context?: TransportContext): Promise<void> {
     await this.requireRegion();
     await this.beforeConsuming();
-    await this.consumption.start();
+    await this.consumption.start(context);
   }
 
   /** Without a region the SDK only says "Region is missing" on the first call: say it here. */

@@ -91,9 +91,7 @@ export class OutcomeReporter {
       reason,
       error,
     });
-    if (monitor.observed) {
-      monitor.notify({ kind: 'dead-lettered', event, handler, reason, error, attempts: attempt });
-    }
+    // The transport reports the dead letter once it has written it.
     return { status: 'dead-letter', reason, error, attempts: attempt };
   }
 }

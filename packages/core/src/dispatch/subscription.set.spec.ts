@@ -8,7 +8,10 @@ import { z } from 'zod';
 import { defineEvent } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
-import type { EventNotification } from '../monitor/event-notification.interface';
+import type {
+  EventNotification,
+  EventScopedNotification,
+} from '../monitor/event-notification.interface';
 import type { EventsMonitor } from '../monitor/events.monitor';
 import { RetryPolicy } from '../retry/retry-policy';
 import { compileTypeMatcher } from '../selectors/event-type-matcher';
@@ -56,7 +59,7 @@ interface Run {
 /** One application's worth of handlers, built as SubscriptionFactory builds them. */
 class Fixture {
   readonly runs: Run[] = [];
-  readonly notifications: EventNotification[] = [];
+  readonly notifications: EventScopedNotification[] = [];
   readonly subscriptions: EventSubscription[] = [];
   readonly monitor: EventsMonitor;
   failing = new Set<string>();
@@ -64,7 +67,7 @@ class Fixture {
   constructor(observed = true) {
     this.monitor = {
       observed,
-      notify: (n: EventNotification) => this.notifications.push(n),
+      notify: (n: EventNotification) => this.notifications.push(n as EventScopedNotification),
     } as unknown as EventsMonitor;
   }
 

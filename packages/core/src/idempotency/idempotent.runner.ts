@@ -1,13 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { HandlingContext } from '../context/event-context';
 import { describeError } from '../errors/describe-error';
-import {
-  IdempotencyConflictError,
-  IdempotencyLockLostError,
-  IdempotencyStoreTimeoutError,
-} from '../errors/idempotency.errors';
+import { IdempotencyConflictError, IdempotencyLockLostError } from '../errors/idempotency.errors';
 import { eventLogFields } from '../observability/event-log';
 import { backoffDelay } from '../retry/backoff';
+import { boundedStoreCall } from './bounded-store-call';
 import { displayKey, idempotencyStoreKey, payloadFingerprint } from './idempotency-key';
 import type { ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 import type { ResolvedIdempotencyOptions } from './resolve-idempotency-options';
@@ -230,24 +227,12 @@ export class IdempotentRunner {
     }
   }
 
-  /**
-   * One store call, bounded by `operationTimeoutMs`. A call that times out may still complete in
-   * the store later; the token makes that harmless (a late claim leaves a lock that expires).
-   */
+  /** One store call, bounded by `operationTimeoutMs`. */
   private call<T>(
     options: ResolvedIdempotencyOptions,
     operation: string,
     send: () => Promise<T>,
   ): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new IdempotencyStoreTimeoutError(operation, options.operationTimeoutMs)),
-        options.operationTimeoutMs,
-      );
-    });
-    // Async, so that a store that throws instead of rejecting is bounded and caught the same way.
-    const pending = (async () => send())();
-    return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+    return boundedStoreCall(operation, options.operationTimeoutMs, send);
   }
 }

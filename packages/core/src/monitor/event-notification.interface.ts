@@ -35,7 +35,55 @@ export type EventNotification =
       readonly timeoutMs: number;
     }
   | ({
+      /** Reported by the transport once the dead letter is written. */
       readonly kind: 'dead-lettered';
       readonly event: EventEnvelope;
       readonly handler: string;
-    } & DeadLetterReason);
+      readonly transport: string;
+    } & DeadLetterReason)
+  | {
+      /**
+       * A dead letter could not be written: the message stays where it is (SQS: it comes back,
+       * and the queue's redrive policy moves it eventually). `event` is absent for poison.
+       */
+      readonly kind: 'dead-letter-failed';
+      readonly event?: EventEnvelope;
+      /** The handler that gave up, or `-` for poison. */
+      readonly handler: string;
+      readonly reason: string;
+      readonly transport: string;
+      readonly queue: string;
+      readonly error: unknown;
+    }
+  | {
+      /**
+       * A message no handler could be given (malformed, unknown type, oversize, invalid
+       * envelope or metadata), on its way to the dead letters.
+       */
+      readonly kind: 'poison';
+      readonly transport: string;
+      readonly queue: string;
+      readonly messageId?: string;
+      readonly reason: string;
+      readonly error: unknown;
+    }
+  | {
+      /** Handled messages could not be deleted: they come back (and are skipped if idempotent). */
+      readonly kind: 'delete-failed';
+      readonly transport: string;
+      readonly queue: string;
+      readonly messages: number;
+      readonly error: unknown;
+    }
+  | {
+      /** A receive failed, or (`stalled`) outlived its wait and margin and was abandoned. */
+      readonly kind: 'receive-failed';
+      readonly transport: string;
+      readonly queue: string;
+      readonly stalled: boolean;
+      readonly consecutiveFailures: number;
+      readonly error: unknown;
+    };
+
+/** Notifications about one event (every kind but those about messages and broker calls). */
+export type EventScopedNotification = Extract<EventNotification, { readonly event: EventEnvelope }>;

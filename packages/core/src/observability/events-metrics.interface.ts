@@ -43,11 +43,26 @@ export interface HandlerMetricsSnapshot {
   readonly failed: number;
   /** Failed attempts that are retried. */
   readonly retried: number;
-  /** Failed attempts after which the event was dead-lettered (no retry left, or not retryable). */
+  /**
+   * Failed attempts after which the event was dead-lettered (no retry left, or not retryable),
+   * counted once the transport has written the dead letter.
+   */
   readonly deadLettered: number;
   /** Deliveries acknowledged without running the handler, by reason. */
   readonly skipped: Readonly<Record<SkipReason, number>>;
   readonly latencyMs: LatencySnapshot;
+}
+
+/** What went wrong in one transport outside handlers. */
+export interface TransportMetricsSnapshot {
+  /** Messages no handler could be given (malformed, unknown type, oversize, invalid metadata). */
+  readonly poison: number;
+  /** Dead letters (poison included) that could not be written; the messages stayed queued. */
+  readonly deadLetterFailures: number;
+  /** Handled messages whose delete failed (they come back). */
+  readonly deleteFailures: number;
+  /** Receives that failed or stalled. */
+  readonly receiveFailures: number;
 }
 
 /** Counters and latency of one application's events since it started. */
@@ -60,4 +75,6 @@ export interface EventsMetricsSnapshot {
   readonly total: HandlerMetricsSnapshot;
   /** By handler (`ClassName.methodName`), for each handler that has seen an event. */
   readonly handlers: Readonly<Record<string, HandlerMetricsSnapshot>>;
+  /** By transport name, for each transport that has reported a problem. */
+  readonly transports: Readonly<Record<string, TransportMetricsSnapshot>>;
 }

@@ -65,6 +65,7 @@ describe('EventsMetrics', () => {
       kind: 'dead-lettered',
       event: paid,
       handler: 'B.b',
+      transport: 'memory',
       reason: 'max-attempts',
       error,
       attempts: 2,

@@ -4,12 +4,16 @@ import type { SkipReason } from '../context/event-context';
 import { EventsConfigurationError } from '../errors/events-configuration.error';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
-import type { EventNotification } from '../monitor/event-notification.interface';
+import type {
+  EventNotification,
+  EventScopedNotification,
+} from '../monitor/event-notification.interface';
 import { EventsMonitor } from '../monitor/events.monitor';
 import type {
   EventsMetricsOptions,
   EventsMetricsSnapshot,
   HandlerMetricsSnapshot,
+  TransportMetricsSnapshot,
 } from './events-metrics.interface';
 import { checkBuckets, DEFAULT_LATENCY_BUCKETS_MS, LatencyHistogram } from './latency.histogram';
 import { OpenTelemetryRecorder } from './open-telemetry.recorder';
@@ -52,6 +56,7 @@ export class EventsMetrics implements OnApplicationShutdown {
   private readonly boundaries: readonly number[];
   private readonly total: HandlerCounters;
   private readonly byHandler = new Map<string, HandlerCounters>();
+  private readonly byTransport = new Map<string, TransportCounters>();
   private published = 0;
   private readonly openTelemetry?: OpenTelemetryRecorder;
   private readonly subscription?: Subscription;
@@ -84,11 +89,14 @@ export class EventsMetrics implements OnApplicationShutdown {
   snapshot(): EventsMetricsSnapshot {
     const handlers: Record<string, HandlerMetricsSnapshot> = {};
     for (const [handler, counters] of this.byHandler) handlers[handler] = counters.snapshot();
+    const transports: Record<string, TransportMetricsSnapshot> = {};
+    for (const [name, counters] of this.byTransport) transports[name] = { ...counters };
     return {
       enabled: this.enabled,
       published: this.published,
       total: this.total.snapshot(),
       handlers,
+      transports,
     };
   }
 
@@ -99,12 +107,34 @@ export class EventsMetrics implements OnApplicationShutdown {
 
   private record(notification: EventNotification): void {
     this.openTelemetry?.record(notification);
-    if (notification.kind === 'published') {
-      this.published++;
-      return;
+    switch (notification.kind) {
+      case 'published':
+        this.published++;
+        return;
+      case 'poison':
+        this.transportCounters(notification.transport).poison++;
+        return;
+      case 'dead-letter-failed':
+        this.transportCounters(notification.transport).deadLetterFailures++;
+        return;
+      case 'delete-failed':
+        this.transportCounters(notification.transport).deleteFailures++;
+        return;
+      case 'receive-failed':
+        this.transportCounters(notification.transport).receiveFailures++;
+        return;
     }
     count(this.total, notification);
     count(this.countersOf(notification.handler), notification);
+  }
+
+  private transportCounters(name: string): TransportCounters {
+    let counters = this.byTransport.get(name);
+    if (!counters) {
+      counters = { poison: 0, deadLetterFailures: 0, deleteFailures: 0, receiveFailures: 0 };
+      this.byTransport.set(name, counters);
+    }
+    return counters;
   }
 
   private countersOf(handler: string): HandlerCounters {
@@ -114,9 +144,11 @@ export class EventsMetrics implements OnApplicationShutdown {
   }
 }
 
+type TransportCounters = { -readonly [K in keyof TransportMetricsSnapshot]: number };
+
 function count(
   counters: HandlerCounters,
-  notification: Exclude<EventNotification, { kind: 'published' }>,
+  notification: Exclude<EventScopedNotification, { kind: 'published' }>,
 ): void {
   switch (notification.kind) {
     case 'handled':

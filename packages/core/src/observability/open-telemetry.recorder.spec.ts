@@ -71,6 +71,7 @@ describe('OpenTelemetryRecorder', () => {
       kind: 'dead-lettered',
       event: placed,
       handler: 'B.b',
+      transport: 'memory',
       reason: 'non-retryable',
       error,
       attempts: 1,

@@ -16,6 +16,7 @@ export const INSTRUMENTS = {
   deadLettered: 'nestjs_events.dead_lettered',
   skipped: 'nestjs_events.skipped',
   duration: 'nestjs_events.handler.duration',
+  transportErrors: 'nestjs_events.transport.errors',
 } as const;
 
 /**
@@ -31,6 +32,7 @@ export class OpenTelemetryRecorder {
   private readonly deadLettered: Counter;
   private readonly skipped: Counter;
   private readonly duration: Histogram;
+  private readonly transportErrors: Counter;
   // Attributes by handler, then event type: built once per pair rather than once per event.
   private readonly handlerAttributes = new Map<string, Map<string, Attributes>>();
   private readonly typeAttributes = new Map<string, Attributes>();
@@ -60,6 +62,11 @@ export class OpenTelemetryRecorder {
       description: 'Deliveries acknowledged without running the handler',
       unit: '{event}',
     });
+    this.transportErrors = meter.createCounter(INSTRUMENTS.transportErrors, {
+      description:
+        'What went wrong outside handlers: poison messages, failed dead-letter writes, deletes and receives',
+      unit: '{error}',
+    });
     this.duration = meter.createHistogram(INSTRUMENTS.duration, {
       description: 'Duration of successful handler runs',
       unit: 'ms',
@@ -80,6 +87,19 @@ export class OpenTelemetryRecorder {
   }
 
   record(notification: EventNotification): void {
+    switch (notification.kind) {
+      case 'poison':
+      case 'dead-letter-failed':
+      case 'delete-failed':
+      case 'receive-failed':
+        this.transportErrors.add(1, {
+          transport: notification.transport,
+          queue: notification.queue,
+          'error.kind': notification.kind,
+          ...('reason' in notification && { reason: notification.reason }),
+        });
+        return;
+    }
     const { event } = notification;
     switch (notification.kind) {
       case 'published':

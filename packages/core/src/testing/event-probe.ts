@@ -3,12 +3,17 @@ import type { Subscription } from 'rxjs';
 import { EVENTS_TRANSPORTS } from '../events.constants';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { compileTypeMatcher } from '../selectors/event-type-matcher';
-import type { EventNotification } from '../monitor/event-notification.interface';
+import type {
+  EventNotification,
+  EventScopedNotification,
+} from '../monitor/event-notification.interface';
 import { EventsMonitor } from '../monitor/events.monitor';
 import type { Transport } from '../transport/transport.interface';
 
 type Kind = EventNotification['kind'];
 type NotificationOf<K extends Kind> = Extract<EventNotification, { kind: K }>;
+/** Kinds whose notifications are about one event (not poison or failed broker calls). */
+type EventKind = EventScopedNotification['kind'];
 
 export interface WaitOptions {
   /** Rejects after this long, listing what was seen. @default 5000 */
@@ -128,7 +133,7 @@ export class EventProbe {
   }
 
   /** Resolves on the first notification of `kind` for an event of `type` that fits `predicate`. */
-  waitForNotification<K extends Kind>(
+  waitForNotification<K extends EventKind>(
     kind: K,
     type: string,
     predicate?: (event: EventEnvelope, notification: NotificationOf<K>) => boolean,
@@ -137,6 +142,8 @@ export class EventProbe {
     const matchesType = compileTypeMatcher(type);
     const accepts = (n: EventNotification): boolean =>
       n.kind === kind &&
+      'event' in n &&
+      n.event !== undefined &&
       matchesType(n.event.type) &&
       (!predicate || predicate(n.event, n as NotificationOf<K>));
     const already = this.log.find(accepts);
@@ -152,7 +159,7 @@ export class EventProbe {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        const seen = this.log.map((n) => `${n.kind} ${n.event.type}`).join(', ') || 'nothing';
+        const seen = this.log.map(describeNotification).join(', ') || 'nothing';
         reject(
           new Error(
             `No "${kind}" notification for "${type}" within ${timeoutMs} ms; seen: ${seen}`,
@@ -173,4 +180,9 @@ export class EventProbe {
     }
     this.waiters = pending;
   }
+}
+
+function describeNotification(n: EventNotification): string {
+  if ('event' in n && n.event) return `${n.kind} ${n.event.type}`;
+  return 'queue' in n ? `${n.kind} on ${n.queue}` : n.kind;
 }

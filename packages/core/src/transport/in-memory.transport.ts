@@ -13,7 +13,9 @@ import type {
   DeliveryOutcome,
   EventSubscription,
   Transport,
+  TransportContext,
   TransportHealth,
+  TransportMonitor,
 } from './transport.interface';
 
 export interface InMemoryTransportOptions {
@@ -86,6 +88,7 @@ export class InMemoryTransport implements Transport {
   /** Bumped at each restart: what an earlier run still settles is not retried into this one. */
   private generation = 0;
   private state: 'created' | 'started' | 'stopping' | 'stopped' = 'created';
+  private monitor: TransportMonitor | undefined;
 
   constructor(options: InMemoryTransportOptions = {}) {
     this.name = options.name ?? 'memory';
@@ -177,7 +180,8 @@ export class InMemoryTransport implements Transport {
     for (const selector of subscription.eventTypes) this.listen(selector, listener);
   }
 
-  start(): Promise<void> {
+  start(context?: TransportContext): Promise<void> {
+    this.monitor = context?.monitor ?? this.monitor;
     if (this.state === 'stopping') {
       return Promise.reject(
         new Error(
@@ -319,14 +323,19 @@ export class InMemoryTransport implements Transport {
     event: EventEnvelope,
     reason: DeadLetterReason,
   ): void {
+    const { handler } = subscription;
     this.deadLetterList.push({
       event,
-      handler: subscription.handler,
+      handler,
       reason: reason.reason,
       error: reason.error,
       attempts: reason.attempts,
       deadLetteredAt: new Date(),
     });
+    if (this.monitor?.observed) {
+      const { name: transport } = this;
+      this.monitor.notify({ kind: 'dead-lettered', event, handler, transport, ...reason });
+    }
     if (this.deadLetterList.length > this.maxDeadLetters) {
       const dropped = this.deadLetterList.shift()!;
       // The dropped event is lost for good: its record is the last trace of it.

@@ -3,7 +3,10 @@
  * on. Applications do not need it; transport packages import it as `@nestjs-events/core/transport`.
  *
  * - the seam: `Transport`, the `EventSubscription`s it is handed at bootstrap and the
- *   `DeliveryOutcome` each delivery comes back with (the retry decision is core's);
+ *   `DeliveryOutcome` each delivery comes back with (the retry decision is core's); the
+ *   `TransportContext` given to `start`: the monitor it reports dead letters (once written) and
+ *   failures outside handlers to, and the `DeliveryLedger` that remembers which handlers are done
+ *   with a message that comes back;
  * - dispatching: `SubscriptionSet` picks the subscriptions that take an event and hands it to
  *   them, with one pattern-index lookup where many handlers of its type filter on content;
  * - publishing: batching by count and bytes, bounded calls in flight, retry of failed entries
@@ -15,10 +18,14 @@
 export type {
   DeadLetterReason,
   DeliveryInfo,
+  DeliveryLedger,
   DeliveryOutcome,
   EventSubscription,
   Transport,
+  TransportContext,
   TransportHealth,
+  TransportMonitor,
+  TransportNotification,
 } from './transport.interface';
 export {
   INDEX_PATTERNS_FROM,

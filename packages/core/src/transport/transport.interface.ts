@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import type { EventPattern } from '@nestjs-events/event-patterns';
+import type { EventNotification } from '../monitor/event-notification.interface';
 
 /** How one delivery of an event reached a handler. */
 export interface DeliveryInfo {
@@ -59,8 +60,54 @@ export interface TransportHealth {
 }
 
 /**
+ * What a transport reports about work outside handlers: a dead letter once it is written (never
+ * before), one it could not write, poison that no handler saw, broker calls that failed.
+ */
+export type TransportNotification = Extract<
+  EventNotification,
+  {
+    readonly kind:
+      'dead-lettered' | 'dead-letter-failed' | 'poison' | 'delete-failed' | 'receive-failed';
+  }
+>;
+
+/** Where a transport reports; the application's `EventsMonitor`. */
+export interface TransportMonitor {
+  /** True while someone listens: build notifications only then. */
+  readonly observed: boolean;
+  notify(notification: TransportNotification): void;
+}
+
+/**
+ * Marks kept per delivery (a broker message that may come back), in the application's
+ * idempotency store: which handlers are done with it, which receives of it ran nothing. They let
+ * a redelivery caused by one handler skip the handlers that already handled it or gave it up.
+ */
+export interface DeliveryLedger {
+  /**
+   * True when the marks are in a store other instances share and restarts keep (a store given as
+   * `idempotency.store`); false with the default in-memory store, whose marks only this process
+   * sees.
+   */
+  readonly shared: boolean;
+  /** Of `marks`, those set on `delivery`. Rejects when the store cannot answer in time. */
+  marked(delivery: string, marks: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Sets `marks` on `delivery` for the idempotency TTL. Rejects when the store cannot. */
+  mark(delivery: string, marks: readonly string[]): Promise<void>;
+}
+
+/** What `start` is given. */
+export interface TransportContext {
+  readonly monitor: TransportMonitor;
+  readonly deliveries: DeliveryLedger;
+}
+
+/**
  * The seam every transport plugs into. The EventsModule calls `subscribe` for each handler at
  * bootstrap, then `start` once all are registered; on shutdown, `stop` with a drain deadline.
+ *
+ * A transport reports each dead letter (`dead-lettered`) once it has written it, and what goes
+ * wrong outside handlers, to `context.monitor`; the core reports everything about handler runs.
  */
 export interface Transport {
   /** Name used by `routes` and by the handler option `transport`. */
@@ -68,7 +115,7 @@ export interface Transport {
   /** Sends envelopes; resolves when the transport has accepted all of them, rejects otherwise. */
   publish(events: readonly EventEnvelope[]): Promise<void>;
   subscribe(subscription: EventSubscription): void;
-  start(): Promise<void>;
+  start(context: TransportContext): Promise<void>;
   /** Stops consuming, waits for in-flight handlers up to `deadlineMs`, flushes what is pending. */
   stop(options: { deadlineMs: number }): Promise<void>;
   health(): TransportHealth | Promise<TransportHealth>;

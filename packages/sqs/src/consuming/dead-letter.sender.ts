@@ -3,6 +3,7 @@ import type { Logger } from '@nestjs/common';
 import { describeError, redactSecrets } from '@nestjs-events/core/transport';
 import { DEAD_LETTER_ATTRIBUTES, EVENT_ATTRIBUTES } from '../codec/message-attributes';
 import type { DeadLetterNote } from './message.processor';
+import type { QueueReporter } from './queue.reporter';
 
 /** The parts of an SQS message that its dead-letter copy keeps (an SDK `Message` fits). */
 export interface DeadLetterSource {
@@ -17,7 +18,8 @@ const MAX_ERROR_ATTRIBUTE = 1024;
 
 /**
  * Sends copies of messages to a queue's dead-letter queue, with why they are there in their
- * attributes. The URL is given, or resolved on first use (and again after a failed resolution).
+ * attributes, and reports each once it is written (or could not be). The URL is given, or
+ * resolved on first use (and again after a failed resolution).
  */
 export class DeadLetterSender {
   private url: Promise<string> | undefined;
@@ -27,6 +29,7 @@ export class DeadLetterSender {
     private readonly queueName: string,
     private readonly resolveUrl: () => Promise<string>,
     private readonly logger: Logger,
+    private readonly reports?: QueueReporter,
   ) {}
 
   /** True once the copy is in the dead-letter queue; false (logged) when it could not be sent. */
@@ -58,6 +61,7 @@ export class DeadLetterSender {
     for (const attributes of [explained, reasonOnly, {}]) {
       try {
         await this.sendCopy(message, attributes);
+        this.reports?.deadLettered(notes);
         return true;
       } catch (error) {
         failure = error;
@@ -69,6 +73,7 @@ export class DeadLetterSender {
       `Could not send message ${message.MessageId} to the dead-letter queue: ${redactSecrets((failure as Error).message)}; ` +
         'it stays in the queue',
     );
+    this.reports?.deadLetterFailed(notes, failure);
     return false;
   }
 

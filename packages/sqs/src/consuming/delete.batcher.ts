@@ -1,6 +1,7 @@
 import * as Sqs from '@aws-sdk/client-sqs';
 import type { Logger } from '@nestjs/common';
 import { redactSecrets } from '@nestjs-events/core/transport';
+import type { QueueReporter } from './queue.reporter';
 
 /**
  * Deletes handled messages in `DeleteMessageBatch` calls of up to 10, flushed when full or after
@@ -16,6 +17,7 @@ export class DeleteBatcher {
     private readonly queueUrl: string,
     private readonly delayMs: number,
     private readonly logger: Logger,
+    private readonly reports?: QueueReporter,
   ) {}
 
   add(messageId: string, handle: string): void {
@@ -57,7 +59,16 @@ export class DeleteBatcher {
             `${failure.Message}); it will be delivered again and skipped if its handlers are idempotent`,
         );
       }
+      const failed = result.Failed?.length ?? 0;
+      if (failed) {
+        const codes = [...new Set(result.Failed!.map((f) => f.Code))].join(', ');
+        this.reports?.deleteFailed(
+          failed,
+          new Error(`DeleteMessageBatch entries failed: ${codes}`),
+        );
+      }
     } catch (error) {
+      this.reports?.deleteFailed(batch.length, error);
       this.logger.warn(
         `DeleteMessageBatch failed for ${batch.length} message(s): ${redactSecrets((error as Error).message)}; ` +
           'they will be delivered again and skipped if their handlers are idempotent',

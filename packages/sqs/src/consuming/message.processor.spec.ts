@@ -1,6 +1,40 @@
-import type { DeliveryOutcome, EventSubscription } from '@nestjs-events/core/transport';
+import { Logger } from '@nestjs/common';
+import type {
+  DeliveryLedger,
+  DeliveryOutcome,
+  EventSubscription,
+} from '@nestjs-events/core/transport';
 import { envelope, HANDLED, stubSubscription } from '../sqs.spec-helpers';
 import { MessageProcessor } from './message.processor';
+import { QueueReporter } from './queue.reporter';
+
+/** A ledger in a Map, as the core's store-backed one behaves with one process. */
+function mapLedger(): DeliveryLedger & { readonly marks: Map<string, Set<string>> } {
+  const marks = new Map<string, Set<string>>();
+  return {
+    shared: false,
+    marks,
+    marked: (delivery, wanted) =>
+      Promise.resolve(new Set(wanted.filter((mark) => marks.get(delivery)?.has(mark)))),
+    mark: (delivery, added) => {
+      const set = marks.get(delivery) ?? new Set<string>();
+      for (const mark of added) set.add(mark);
+      marks.set(delivery, set);
+      return Promise.resolve();
+    },
+  };
+}
+
+function ledgerProcessor(
+  queue: string,
+  deliveries: DeliveryLedger,
+  ...subscriptions: EventSubscription[]
+) {
+  return new MessageProcessor(queue, subscriptions, undefined, {
+    reports: new QueueReporter('sqs', queue),
+    deliveries,
+  });
+}
 
 const body = JSON.stringify(envelope());
 
@@ -29,7 +63,7 @@ describe('MessageProcessor', () => {
   it('dead-letters a body it cannot decode, with the reason, without running handlers', async () => {
     const { subscription, deliveries } = stubSubscription('Orders.onCreated', ['order.created']);
 
-    const verdict = await processor(subscription).process('{oops', 4);
+    const verdict = await processor(subscription).process({ body: '{oops', receiveCount: 4 });
 
     expect(verdict).toEqual({
       action: 'dead-letter',
@@ -41,7 +75,7 @@ describe('MessageProcessor', () => {
   it("dead-letters an event type none of the queue's handlers takes", async () => {
     const { subscription } = stubSubscription('Orders.onShipped', ['order.shipped']);
 
-    const verdict = await processor(subscription).process(body, 1);
+    const verdict = await processor(subscription).process({ body, receiveCount: 1 });
 
     expect(verdict).toEqual({
       action: 'dead-letter',
@@ -71,7 +105,7 @@ describe('MessageProcessor', () => {
       first.subscription,
       other.subscription,
       second.subscription,
-    ).process(body, 2);
+    ).process({ body, receiveCount: 2 });
 
     expect(verdict).toEqual({ action: 'delete' });
     for (const { deliveries } of [first, second]) {
@@ -89,7 +123,7 @@ describe('MessageProcessor', () => {
       // The longest delay wins, not the last one.
       answering('C.on', retry(300)),
       answering('D.on', HANDLED),
-    ).process(body, 1);
+    ).process({ body, receiveCount: 1 });
 
     expect(verdict).toMatchObject({
       action: 'retry',
@@ -103,7 +137,7 @@ describe('MessageProcessor', () => {
       answering('A.on', gaveUp('max-attempts', 'a')),
       answering('B.on', HANDLED),
       answering('C.on', gaveUp('non-retryable', 'c')),
-    ).process(body, 3);
+    ).process({ body, receiveCount: 3 });
 
     expect(verdict).toMatchObject({
       action: 'dead-letter',
@@ -133,11 +167,14 @@ describe('MessageProcessor', () => {
     });
     const queue = processor(slow.subscription, fast.subscription);
 
-    await queue.process('not json', 1, { handling });
-    await queue.process(JSON.stringify(envelope({ type: 'order.paid' })), 1, { handling });
+    await queue.process({ body: 'not json', receiveCount: 1 }, { handling });
+    await queue.process(
+      { body: JSON.stringify(envelope({ type: 'order.paid' })), receiveCount: 1 },
+      { handling },
+    );
     expect(handling).not.toHaveBeenCalled();
 
-    const done = queue.process(body, 1, { handling });
+    const done = queue.process({ body, receiveCount: 1 }, { handling });
     await new Promise(setImmediate);
     expect(log).toEqual(['handling', 'slow started', 'fast settled']);
     release();
@@ -149,5 +186,97 @@ describe('MessageProcessor', () => {
       'slow settled',
       'all settled',
     ]);
+  });
+
+  describe('with a delivery ledger', () => {
+    it('runs only the handlers that asked for the redelivery; one that gave up is not run again', async () => {
+      const ledger = mapLedger();
+      let failuresLeft = 1;
+      const a = stubSubscription('A.on', ['order.created'], () =>
+        gaveUp('non-retryable', new Error('never')),
+      );
+      const b = stubSubscription('B.on', ['order.created'], () =>
+        failuresLeft-- > 0 ? retry(10) : HANDLED,
+      );
+      const c = stubSubscription('C.on', ['order.created']);
+      const queue = ledgerProcessor(
+        'orders',
+        ledger,
+        a.subscription,
+        b.subscription,
+        c.subscription,
+      );
+      const message = { messageId: 'm-1', body, receiveCount: 1 };
+
+      const first = await queue.process(message);
+      expect(first).toMatchObject({
+        action: 'retry',
+        done: ['C.on'],
+        deadLetters: [{ handler: 'A.on', reason: 'non-retryable', event: envelope() }],
+      });
+      // What the consumer does once A's dead letter is written.
+      await queue.remember('m-1', ['C.on', 'A.on']);
+
+      const second = await queue.process({ ...message, receiveCount: 2 });
+
+      expect(second).toEqual({ action: 'delete' });
+      expect(a.deliveries).toHaveLength(1);
+      expect(c.deliveries).toHaveLength(1);
+      expect(b.deliveries.map((d) => d.delivery)).toEqual([{ attempt: 1 }, { attempt: 2 }]);
+    });
+
+    it('runs every handler again when the marks cannot be read (at least once)', async () => {
+      const ledger = mapLedger();
+      const broken: DeliveryLedger = {
+        ...ledger,
+        marked: () => Promise.reject(new Error('store down')),
+      };
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const a = stubSubscription('A.on', ['order.created']);
+      const b = stubSubscription('B.on', ['order.created']);
+      const queue = ledgerProcessor('orders', broken, a.subscription, b.subscription);
+      await ledger.mark('sqs:orders:m-1', ['done:A.on']);
+
+      await queue.process({ messageId: 'm-1', body, receiveCount: 2 });
+
+      expect(a.deliveries).toHaveLength(1);
+      expect(b.deliveries).toHaveLength(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('every handler runs'));
+      warn.mockRestore();
+    });
+
+    it('does not count the receives of a FIFO message held back behind its group as attempts', async () => {
+      const ledger = mapLedger();
+      const handler = stubSubscription('A.on', ['order.created']);
+      const queue = ledgerProcessor('orders.fifo', ledger, handler.subscription);
+      await queue.heldBack('m-2', 1);
+      await queue.heldBack('m-2', 2);
+
+      await queue.process({ messageId: 'm-2', body, receiveCount: 4 });
+
+      // Received 4 times, held back twice: its handler has run once before, this is attempt 2.
+      expect(handler.deliveries.map((d) => d.delivery)).toEqual([{ attempt: 2 }]);
+    });
+
+    it('reads nothing on a first delivery, nor for a single handler on a standard queue', async () => {
+      const ledger = mapLedger();
+      const marked = jest.spyOn(ledger, 'marked');
+      const one = ledgerProcessor(
+        'orders',
+        ledger,
+        stubSubscription('A.on', ['order.created']).subscription,
+      );
+      const two = ledgerProcessor(
+        'orders',
+        ledger,
+        stubSubscription('A.on', ['order.created']).subscription,
+        stubSubscription('B.on', ['order.created']).subscription,
+      );
+
+      await one.process({ messageId: 'm-3', body, receiveCount: 5 });
+      await two.process({ messageId: 'm-3', body, receiveCount: 1 });
+
+      expect(marked).not.toHaveBeenCalled();
+    });
   });
 });

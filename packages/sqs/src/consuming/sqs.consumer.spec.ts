@@ -11,6 +11,7 @@ import {
   stubSqs,
   useFakeTime,
 } from '../sqs.spec-helpers';
+import { QueueReporter } from './queue.reporter';
 import { SqsConsumer } from './sqs.consumer';
 import {
   DEFAULT_CONSUMER_OPTIONS,
@@ -37,6 +38,7 @@ function consumerOf(options: SqsConsumerOptions = {}, queueName = 'orders') {
     subscriptions,
     options: { ...DEFAULT_CONSUMER_OPTIONS, ...options },
     decoder: DEFAULT_DECODER_OPTIONS,
+    reports: new QueueReporter('sqs', queueName),
   });
   /** Receipt handles of every message deleted so far. */
   const deleted = (): string[] =>

@@ -6,12 +6,14 @@ import {
   redactSecrets,
   stackOf,
   settlesWithin,
+  type DeliveryLedger,
   type EventSubscription,
 } from '@nestjs-events/core/transport';
 import type { DecoderOptions } from '../codec/message.decoder';
 import { DeadLetterSender } from './dead-letter.sender';
 import { DeleteBatcher } from './delete.batcher';
 import { MessageProcessor, type DeadLetterNote } from './message.processor';
+import type { QueueReporter } from './queue.reporter';
 import type { SqsConsumerOptions } from './sqs-consumer-options.interface';
 
 export interface SqsConsumerConfig {
@@ -22,6 +24,8 @@ export interface SqsConsumerConfig {
   readonly subscriptions: readonly EventSubscription[];
   readonly options: Required<SqsConsumerOptions>;
   readonly decoder: DecoderOptions;
+  readonly reports: QueueReporter;
+  readonly deliveries?: DeliveryLedger;
 }
 
 /** What the health check reads. */
@@ -68,19 +72,25 @@ export class SqsConsumer {
 
   constructor(private readonly config: SqsConsumerConfig) {
     this.logger = new Logger(`SqsConsumer(${config.queueName})`);
+    const { reports, deliveries } = config;
     this.deletes = new DeleteBatcher(
       config.client,
       config.queueUrl,
       config.options.deleteBatchDelayMs,
       this.logger,
+      reports,
     );
-    this.processor = new MessageProcessor(config.queueName, config.subscriptions, config.decoder);
+    this.processor = new MessageProcessor(config.queueName, config.subscriptions, config.decoder, {
+      reports,
+      deliveries,
+    });
     const deadLetterQueueUrl = Promise.resolve(config.deadLetterQueueUrl);
     this.deadLetters = new DeadLetterSender(
       config.client,
       config.queueName,
       () => deadLetterQueueUrl,
       this.logger,
+      reports,
     );
   }
 
@@ -174,7 +184,7 @@ export class SqsConsumer {
       const previous = groups.get(group) ?? Promise.resolve<Settled>('done');
       const next = previous.then((settled) =>
         settled === 'retry'
-          ? this.retryLater(message, 0).then(() => 'retry' as const)
+          ? this.holdBack(message).then(() => 'retry' as const)
           : this.process(message),
       );
       groups.set(group, next);
@@ -211,6 +221,9 @@ export class SqsConsumer {
 
   private async backOff(error: unknown): Promise<void> {
     this.consecutiveFailures++;
+    // Aborted by its own bound (not by stop()): the broker took the call and never answered.
+    const stalled = (error as Error)?.name === 'TimeoutError';
+    this.config.reports.receiveFailed(stalled, this.consecutiveFailures, error);
     const message = describeError(error);
     this.lastError = { at: new Date(), message };
     const delay = backoffDelay(
@@ -261,8 +274,12 @@ export class SqsConsumer {
 
   /** Runs the handlers of a message, then deletes it, schedules its retry or dead-letters it. */
   private async process(message: Sqs.Message): Promise<Settled> {
-    const attempts = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
-    const verdict = await this.processor.process(message.Body, attempts, {
+    const received = {
+      messageId: message.MessageId,
+      body: message.Body,
+      receiveCount: receiveCountOf(message),
+    };
+    const verdict = await this.processor.process(received, {
       handling: () => {
         const heartbeat = this.keepVisible(message);
         this.heartbeats.add(heartbeat);
@@ -273,10 +290,18 @@ export class SqsConsumer {
       },
     });
     switch (verdict.action) {
-      case 'retry':
-        if (verdict.deadLetters.length) await this.deadLetters.send(message, verdict.deadLetters);
+      case 'retry': {
+        const done = [...verdict.done];
+        if (
+          verdict.deadLetters.length &&
+          (await this.deadLetters.send(message, verdict.deadLetters))
+        ) {
+          done.push(...verdict.deadLetters.map((note) => note.handler));
+        }
+        await this.processor.remember(message.MessageId, done);
         await this.retryLater(message, verdict.delayMs);
         return 'retry';
+      }
       case 'dead-letter':
         await this.deadLetter(message, verdict.notes);
         return 'done';
@@ -308,6 +333,12 @@ export class SqsConsumer {
     }, every);
   }
 
+  /** A FIFO message behind a retried one of its group: back with it, this receive not an attempt. */
+  private async holdBack(message: Sqs.Message): Promise<void> {
+    await this.processor.heldBack(message.MessageId, receiveCountOf(message));
+    await this.retryLater(message, 0);
+  }
+
   private async retryLater(message: Sqs.Message, delayMs: number): Promise<void> {
     const { client, queueUrl } = this.config;
     try {
@@ -332,4 +363,8 @@ export class SqsConsumer {
       this.deletes.add(message.MessageId!, message.ReceiptHandle!);
     }
   }
+}
+
+function receiveCountOf(message: Sqs.Message): number {
+  return Number(message.Attributes?.ApproximateReceiveCount ?? '1');
 }

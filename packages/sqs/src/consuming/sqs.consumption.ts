@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { EventsConfigurationError, type TransportHealth } from '@nestjs-events/core';
-import type { EventSubscription } from '@nestjs-events/core/transport';
+import type { EventSubscription, TransportContext } from '@nestjs-events/core/transport';
 import { DEFAULT_DECODER_OPTIONS, type DecoderOptions } from '../codec/message.decoder';
 import type { MessageUnwrapper } from '../codec/message-unwrapper.interface';
 import { sqsTransportHealth, type PublisherHealthInput } from '../health/transport-health';
@@ -15,6 +15,7 @@ import {
   SqsQueueProvisioner,
 } from '../provisioning/sqs-queue.provisioner';
 import type { SqsQueueOptions } from '../sqs-queue-options.interface';
+import { QueueReporter } from './queue.reporter';
 import { resolveDeadLetterQueueUrl, resolveQueueUrl } from './queue-urls';
 import { SqsConsumer, type SqsConsumerStatus } from './sqs.consumer';
 import {
@@ -155,14 +156,20 @@ export class SqsConsumption {
 
   /**
    * Polling: looks up every consumed queue and its dead-letter queue (failing with their names),
-   * then polls. Lambda: makes no SQS call, so a cold start stays short.
+   * then polls. Lambda: makes no SQS call, so a cold start stays short. What the consumers report
+   * goes to `context.monitor`; `context.deliveries` keeps which handlers are done with a message.
    */
-  async start(): Promise<void> {
+  async start(context?: TransportContext): Promise<void> {
     const { client, transport } = this.config;
+    const deliveries = context?.deliveries;
+    const servicesOf = (queue: string) => ({
+      reports: new QueueReporter(transport, queue, context?.monitor),
+      deliveries,
+    });
     if (this.consume === 'lambda') {
       this.lambda = new SqsRecordsRunner(
         transport,
-        new LambdaQueues(client, this.consumed(), this.decoder, transport),
+        new LambdaQueues(client, this.consumed(), this.decoder, transport, servicesOf),
         this.logger,
       );
       return;
@@ -184,6 +191,7 @@ export class SqsConsumption {
           subscriptions,
           options,
           decoder: this.decoder,
+          ...servicesOf(options.name),
         });
       }),
     );

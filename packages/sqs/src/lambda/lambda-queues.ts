@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { DeadLetterSender } from '../consuming/dead-letter.sender';
-import { MessageProcessor } from '../consuming/message.processor';
+import { MessageProcessor, type QueueServices } from '../consuming/message.processor';
 import { resolveDeadLetterQueueUrl, resolveQueueUrl } from '../consuming/queue-urls';
 import type { DecoderOptions } from '../codec/message.decoder';
 import type { ConsumedQueue } from '../consuming/sqs.consumption';
@@ -26,6 +26,7 @@ export class LambdaQueues {
     consumed: readonly ConsumedQueue[],
     decoder: DecoderOptions,
     transport: string,
+    servicesOf: (queue: string) => QueueServices,
   ) {
     for (const { options, subscriptions } of consumed) {
       const logger = new Logger(`SqsLambda(${options.name})`);
@@ -38,9 +39,16 @@ export class LambdaQueues {
               await resolveQueueUrl(client, options.name, transport),
               transport,
             );
+      const services = servicesOf(options.name);
       this.byName.set(options.name, {
-        processor: new MessageProcessor(options.name, subscriptions, decoder),
-        deadLetters: new DeadLetterSender(client, options.name, deadLetterQueueUrl, logger),
+        processor: new MessageProcessor(options.name, subscriptions, decoder, services),
+        deadLetters: new DeadLetterSender(
+          client,
+          options.name,
+          deadLetterQueueUrl,
+          logger,
+          services.reports,
+        ),
         logger,
       });
     }

@@ -54,6 +54,7 @@ export class SqsRecordsRunner {
           if (await this.runRecord(record, options)) continue;
           const rest = lane.slice(index);
           for (const unrun of rest) failed.add(unrun);
+          await this.holdBack(rest.slice(1));
           if (rest.length > 1) {
             this.logger.warn(
               `${rest.length - 1} record(s) of FIFO group "${record.attributes.MessageGroupId}" ` +
@@ -70,6 +71,16 @@ export class SqsRecordsRunner {
         .filter((record) => failed.has(record))
         .map((record) => ({ itemIdentifier: record.messageId })),
     };
+  }
+
+  /** Records of a FIFO group reported failed without running: those receives are no attempts. */
+  private async holdBack(records: readonly SqsEventRecord[]): Promise<void> {
+    await Promise.all(
+      records.map(async (record) => {
+        const queue = this.queues.get(queueNameOf(record.eventSourceARN));
+        await queue?.processor.heldBack(record.messageId, receiveCountOf(record));
+      }),
+    );
   }
 
   /** True when the record may be deleted: handled, skipped, or safely in the dead-letter queue. */
@@ -105,19 +116,29 @@ export class SqsRecordsRunner {
     { processor, deadLetters, logger }: LambdaQueue,
     options: Required<SqsRecordsOptions>,
   ): Promise<boolean> {
-    const attempt = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-    const verdict = await processor.process(record.body, attempt);
+    const verdict = await processor.process({
+      messageId: record.messageId,
+      body: record.body,
+      receiveCount: receiveCountOf(record),
+    });
     switch (verdict.action) {
       case 'delete':
         return true;
-      case 'retry':
-        if (options.deadLetters === 'send' && verdict.deadLetters.length) {
-          await deadLetters.send(asMessage(record), verdict.deadLetters);
+      case 'retry': {
+        const done = [...verdict.done];
+        if (
+          options.deadLetters === 'send' &&
+          verdict.deadLetters.length &&
+          (await deadLetters.send(asMessage(record), verdict.deadLetters))
+        ) {
+          done.push(...verdict.deadLetters.map((note) => note.handler));
         }
+        await processor.remember(record.messageId, done);
         // The retry policy's delay does not apply: the message comes back when the queue's
         // visibility timeout ends, which is what Lambda users configure.
         logger.debug(`Message ${record.messageId} is reported as failed, to be retried`);
         return false;
+      }
       case 'dead-letter':
         if (options.deadLetters === 'send')
           return deadLetters.send(asMessage(record), verdict.notes);
@@ -158,6 +179,10 @@ function inLanes(records: readonly SqsEventRecord[]): SqsEventRecord[][] {
     lane.push(record);
   }
   return lanes;
+}
+
+function receiveCountOf(record: SqsEventRecord): number {
+  return Number(record.attributes?.ApproximateReceiveCount ?? '1');
 }
 
 /** The queue name is the last part of its ARN, `arn:aws:sqs:<region>:<account>:<name>`. */
