@@ -25,7 +25,11 @@ const DLQ_URL = 'https://sqs.test/1/orders-dlq';
  * A consumer of queue `queueName` whose long polls the test answers (`polls.pending`) and whose
  * one handler, Orders.onCreated, runs until the test finishes each event (`handlers`).
  */
-function consumerOf(options: SqsConsumerOptions = {}, queueName = 'orders') {
+function consumerOf(
+  options: SqsConsumerOptions = {},
+  queueName = 'orders',
+  reports = new QueueReporter('sqs', queueName),
+) {
   const polls = longPolls();
   const sqs = stubSqs({ ReceiveMessageCommand: polls.answer });
   const handlers = controlledSubscription();
@@ -38,7 +42,7 @@ function consumerOf(options: SqsConsumerOptions = {}, queueName = 'orders') {
     subscriptions,
     options: { ...DEFAULT_CONSUMER_OPTIONS, ...options },
     decoder: DEFAULT_DECODER_OPTIONS,
-    reports: new QueueReporter('sqs', queueName),
+    reports,
   });
   /** Receipt handles of every message deleted so far. */
   const deleted = (): string[] =>
@@ -172,6 +176,51 @@ describe('SqsConsumer', () => {
       await flushPromises();
       expect(consumer.status().consecutiveFailures).toBe(1);
       await nextPollAfter(200);
+      await consumer.stop(1000);
+    });
+
+    it('reports each failed receive, and one that never answers as stalled after its wait and margin', async () => {
+      jest.spyOn(Math, 'random').mockReturnValue(0.999999);
+      const reported: unknown[] = [];
+      const monitor = { observed: true, notify: (n: unknown) => reported.push(n) };
+      const { consumer, sqs, polls } = consumerOf(
+        { concurrency: 1, batchSize: 1, waitTimeSeconds: 2, maxPollBackoffMs: 100 },
+        'orders',
+        new QueueReporter('sqs', 'orders', monitor),
+      );
+      let failing = true;
+      sqs.answers.ReceiveMessageCommand = (input, call) => {
+        if (failing) throw new Error('connect ECONNREFUSED');
+        return polls.answer(input, call);
+      };
+
+      consumer.start();
+      await flushPromises();
+      failing = false;
+      // The back-off's ceiling (maxPollBackoffMs) is 100 ms.
+      await jest.advanceTimersByTimeAsync(100);
+      expect(polls.pending).toHaveLength(1);
+      // Never answered: abandoned after 2 s of wait plus the 10 s margin.
+      await jest.advanceTimersByTimeAsync(11_999);
+      expect(reported).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
+
+      expect(reported).toEqual([
+        expect.objectContaining({
+          kind: 'receive-failed',
+          queue: 'orders',
+          stalled: false,
+          consecutiveFailures: 1,
+        }),
+        expect.objectContaining({
+          kind: 'receive-failed',
+          stalled: true,
+          consecutiveFailures: 2,
+          error: expect.objectContaining({
+            message: expect.stringContaining('did not answer within 12000 ms'),
+          }),
+        }),
+      ]);
       await consumer.stop(1000);
     });
 

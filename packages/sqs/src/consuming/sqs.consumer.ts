@@ -44,6 +44,19 @@ const POLL_BACKOFF_BASE_MS = 100;
 /** How much longer than its wait time a long poll may take before it counts as stalled. */
 const RECEIVE_MARGIN_MS = 10_000;
 
+/** A long poll that outlived its wait and margin: the broker took the call and never answered. */
+class ReceiveStalledError extends Error {
+  override name = 'ReceiveStalledError';
+
+  constructor(boundMs: number, cause: unknown) {
+    super(
+      `ReceiveMessage did not answer within ${boundMs} ms (its wait time plus a margin); the ` +
+        'broker may accept connections without answering. Polling goes on with back-off.',
+      { cause },
+    );
+  }
+}
+
 /** How processing a message ended: finished with (deleted or dead-lettered), or to be retried. */
 type Settled = 'done' | 'retry';
 
@@ -194,26 +207,35 @@ export class SqsConsumer {
 
   private async receive(max: number): Promise<Sqs.Message[]> {
     const { client, queueUrl, options } = this.config;
-    const output = await client.send(
-      new Sqs.ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: options.waitTimeSeconds,
-        VisibilityTimeout: options.visibilityTimeoutSeconds,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
-        MessageAttributeNames: ['All'],
-      }),
-      // Bounded by the long poll's own wait and a margin, whatever the client's timeouts: a broker
-      // that accepts the call and never answers shows up as a failed receive, not a silent stall.
-      {
-        abortSignal: AbortSignal.any([
-          this.polls.signal,
-          AbortSignal.timeout(options.waitTimeSeconds * 1000 + RECEIVE_MARGIN_MS),
-        ]),
-        // A long poll is quiet for up to its wait: the client's own request timeout may be shorter.
-        requestTimeout: options.waitTimeSeconds * 1000 + RECEIVE_MARGIN_MS,
-      },
-    );
+    const boundMs = options.waitTimeSeconds * 1000 + RECEIVE_MARGIN_MS;
+    // Bounded by the long poll's own wait and a margin, whatever the client's timeouts: a broker
+    // that accepts the call and never answers shows up as a failed receive, not a silent stall.
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(), boundMs);
+    let output: Sqs.ReceiveMessageCommandOutput;
+    try {
+      output = await client.send(
+        new Sqs.ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: options.waitTimeSeconds,
+          VisibilityTimeout: options.visibilityTimeoutSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+          MessageAttributeNames: ['All'],
+        }),
+        {
+          abortSignal: AbortSignal.any([this.polls.signal, bound.signal]),
+          // A long poll is quiet for up to its wait: the client's own request timeout may be shorter.
+          requestTimeout: boundMs,
+        },
+      );
+    } catch (error) {
+      const timedOut = bound.signal.aborted || (error as Error)?.name === 'TimeoutError';
+      if (timedOut && !this.polls.signal.aborted) throw new ReceiveStalledError(boundMs, error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     this.lastReceiveAt = new Date();
     this.consecutiveFailures = 0;
     return output.Messages ?? [];
@@ -221,8 +243,7 @@ export class SqsConsumer {
 
   private async backOff(error: unknown): Promise<void> {
     this.consecutiveFailures++;
-    // Aborted by its own bound (not by stop()): the broker took the call and never answered.
-    const stalled = (error as Error)?.name === 'TimeoutError';
+    const stalled = error instanceof ReceiveStalledError;
     this.config.reports.receiveFailed(stalled, this.consecutiveFailures, error);
     const message = describeError(error);
     this.lastError = { at: new Date(), message };
