@@ -36,6 +36,16 @@ export class LedgerReader {
     return counts(this.redis, this.keys.injected);
   }
 
+  /** Event id → runs of the second handler (SECOND_HANDLER). */
+  secondRuns(): Promise<Map<string, number>> {
+    return counts(this.redis, this.keys.secondRuns);
+  }
+
+  /** Event id → attempts made never to settle (HANG_FRACTION). */
+  hung(): Promise<Map<string, number>> {
+    return counts(this.redis, this.keys.hung);
+  }
+
   /** Event id → messages carrying it that consumers received. */
   received(): Promise<Map<string, number>> {
     return counts(this.redis, this.keys.received);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { failsFirstAttempt } from './fault.plan';
+import { failsFirstAttempt, picks } from './fault.plan';
 
 describe('failsFirstAttempt', () => {
   it('gives every caller the same answer for an id', () => {
@@ -19,5 +19,17 @@ describe('failsFirstAttempt', () => {
     // 5 % of 20,000 is 1,000; the standard deviation is about 31.
     expect(picked).toBeGreaterThan(850);
     expect(picked).toBeLessThan(1150);
+  });
+});
+
+describe('picks', () => {
+  it('picks other events for each plan', () => {
+    const ids = Array.from({ length: 2_000 }, () => randomUUID());
+    const failing = ids.filter((id) => picks('fail-first', id, 0.1));
+    const givingUp = ids.filter((id) => picks('give-up', id, 0.1));
+    expect(failing).toEqual(ids.filter((id) => failsFirstAttempt(id, 0.1)));
+    expect(givingUp.length).toBeGreaterThan(100);
+    // Independent picks of 10 % each share about 1 % of the ids, not 10 %.
+    expect(givingUp.filter((id) => failing.includes(id)).length).toBeLessThan(50);
   });
 });

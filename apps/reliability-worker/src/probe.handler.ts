@@ -9,7 +9,7 @@ import {
   type EventOf,
 } from '@nestjs-events/core';
 import { CountingIdempotencyStore } from './counting-idempotency.store';
-import { failsFirstAttempt, InjectedFailure } from './fault.plan';
+import { failsFirstAttempt, InjectedFailure, picks } from './fault.plan';
 import { ProbeEvent } from './probe.events';
 import { RunLedger } from './run.ledger';
 import { WORKER_CONFIG } from './worker.constants';
@@ -40,6 +40,11 @@ export class ProbeHandler {
   async apply(event: EventOf<typeof ProbeEvent>): Promise<void> {
     const handling = currentHandlingContext()!;
     if (this.config.handlerDelayMs > 0) await delay(this.config.handlerDelayMs);
+    if (handling.attempt === 1 && picks('hang', event.id, this.config.hangFraction)) {
+      await this.ledger.recordHang(event.id);
+      // Never settles: only the handler timeout ends this attempt.
+      await new Promise<never>(() => undefined);
+    }
     if (handling.attempt === 1 && failsFirstAttempt(event.id, this.config.failFraction)) {
       await this.ledger.recordInjectedFailure(event.id);
       throw new InjectedFailure(event.id);

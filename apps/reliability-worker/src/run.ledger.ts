@@ -10,6 +10,10 @@ export function ledgerKeys(run: string) {
     firstApplier: `${base}first-applier`,
     /** Hash: event id → first-attempt failures injected into it. */
     injected: `${base}injected`,
+    /** Hash: event id → runs of the second handler (SECOND_HANDLER), whatever their outcome. */
+    secondRuns: `${base}second-runs`,
+    /** Hash: event id → attempts made never to settle (HANG_FRACTION). */
+    hung: `${base}hung`,
     /** Hash: event id → times a consumer received a message carrying it. */
     received: `${base}received`,
     /** Hash: worker → ReceiveMessage calls it made (each may be several HTTP attempts). */
@@ -80,6 +84,14 @@ export class RunLedger {
 
   async recordInjectedFailure(eventId: string): Promise<void> {
     await this.redis.hincrby(this.keys.injected, eventId, 1);
+  }
+
+  async recordSecondRun(eventId: string): Promise<void> {
+    await this.redis.hincrby(this.keys.secondRuns, eventId, 1);
+  }
+
+  async recordHang(eventId: string): Promise<void> {
+    await this.redis.hincrby(this.keys.hung, eventId, 1);
   }
 
   async recordReceived(eventIds: readonly string[]): Promise<void> {

@@ -20,6 +20,10 @@ describe('readWorkerConfig', () => {
       lockTtlMs: 3000,
       failFraction: 0,
       effect: 'atomic',
+      secondHandler: false,
+      giveUpFraction: 0,
+      hangFraction: 0,
+      handlerTimeoutMs: undefined,
     });
   });
 
@@ -32,6 +36,10 @@ describe('readWorkerConfig', () => {
         CONCURRENCY: '8',
         FAIL_FRACTION: '0.05',
         EFFECT: 'separate',
+        SECOND_HANDLER: 'true',
+        GIVE_UP_FRACTION: '0.1',
+        HANG_FRACTION: '0.01',
+        HANDLER_TIMEOUT_MS: '1000',
       }),
     ).toMatchObject({
       transport: 'eventbridge',
@@ -39,6 +47,10 @@ describe('readWorkerConfig', () => {
       concurrency: 8,
       failFraction: 0.05,
       effect: 'separate',
+      secondHandler: true,
+      giveUpFraction: 0.1,
+      hangFraction: 0.01,
+      handlerTimeoutMs: 1000,
     });
   });
 
@@ -48,6 +60,8 @@ describe('readWorkerConfig', () => {
     [{ EFFECT: 'later' }, 'EFFECT must be atomic or separate'],
     [{ CONCURRENCY: 'many' }, 'CONCURRENCY must be a number >= 0'],
     [{ FAIL_FRACTION: '2' }, 'FAIL_FRACTION must be 0 to 1'],
+    [{ GIVE_UP_FRACTION: '1.5' }, 'GIVE_UP_FRACTION must be 0 to 1'],
+    [{ HANDLER_TIMEOUT_MS: 'soon' }, 'HANDLER_TIMEOUT_MS must be a number >= 0'],
   ])('refuses %p', (change, message) => {
     expect(() => readWorkerConfig({ ...env, ...change })).toThrow(message);
   });

@@ -28,6 +28,14 @@ export interface WorkerConfig {
   /** Work the handler does before its side effect, so that a batch is really in flight. */
   readonly handlerDelayMs: number;
   readonly effect: EffectMode;
+  /** A second handler of the probe event on the same queue (ProbeAuditHandler). */
+  readonly secondHandler: boolean;
+  /** Fraction of event ids (by hash) the second handler gives up on at once (NonRetryableError). */
+  readonly giveUpFraction: number;
+  /** Fraction of event ids (by hash) whose first attempt never settles. */
+  readonly hangFraction: number;
+  /** EventsModule `handlerTimeoutMs`; undefined: the library's default. */
+  readonly handlerTimeoutMs?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -35,6 +43,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 function required(env: Env, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`reliability-worker: ${name} is required`);
+  return value;
+}
+
+function fraction(env: Env, name: string): number {
+  const value = number(env, name, 0);
+  if (value > 1) throw new Error(`reliability-worker: ${name} must be 0 to 1`);
   return value;
 }
 
@@ -62,8 +76,6 @@ export function readWorkerConfig(env: Env): WorkerConfig {
   if (effect !== 'atomic' && effect !== 'separate') {
     throw new Error(`reliability-worker: EFFECT must be atomic or separate`);
   }
-  const failFraction = number(env, 'FAIL_FRACTION', 0);
-  if (failFraction > 1) throw new Error('reliability-worker: FAIL_FRACTION must be 0 to 1');
   return {
     run: required(env, 'RUN_ID'),
     worker: required(env, 'WORKER_NAME'),
@@ -80,8 +92,12 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     lockTtlMs: number(env, 'LOCK_TTL_MS', 3000),
     idempotencyTtlMs: number(env, 'IDEMPOTENCY_TTL_MS', 3_600_000),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
-    failFraction,
+    failFraction: fraction(env, 'FAIL_FRACTION'),
     handlerDelayMs: number(env, 'HANDLER_DELAY_MS', 0),
     effect,
+    secondHandler: env.SECOND_HANDLER === 'true',
+    giveUpFraction: fraction(env, 'GIVE_UP_FRACTION'),
+    hangFraction: fraction(env, 'HANG_FRACTION'),
+    handlerTimeoutMs: env.HANDLER_TIMEOUT_MS ? number(env, 'HANDLER_TIMEOUT_MS', 0) : undefined,
   };
 }

@@ -5,6 +5,7 @@ import { EventBridgeTransport } from '@nestjs-events/eventbridge';
 import { RedisIdempotencyStore } from '@nestjs-events/idempotency-redis';
 import { SnsSqsTransport, type SqsQueueOptions } from '@nestjs-events/sns';
 import { CountingIdempotencyStore } from './counting-idempotency.store';
+import { ProbeAuditHandler } from './probe-audit.handler';
 import { ProbeHandler } from './probe.handler';
 import { recordReceivedMessages } from './received.recorder';
 import { RunLedger } from './run.ledger';
@@ -44,7 +45,10 @@ function transportFor(config: WorkerConfig, sqsClient: SQSClient): Transport {
     : new SnsSqsTransport({ ...aws, topics: { prefix: config.topicPrefix }, queues: [queue] });
 }
 
-/** One queue, one idempotent handler, a shared Redis store: the consumer under test. */
+/**
+ * One queue, one idempotent handler (and a second one with SECOND_HANDLER), a shared Redis store:
+ * the consumer under test.
+ */
 @Module({})
 export class WorkerModule {
   static forConfig(config: WorkerConfig): DynamicModule {
@@ -69,6 +73,7 @@ export class WorkerModule {
           transports: [transportFor(config, sqsClient)],
           idempotency: { store, lockTtlMs: config.lockTtlMs, ttlMs: config.idempotencyTtlMs },
           shutdownTimeoutMs: config.shutdownTimeoutMs,
+          handlerTimeoutMs: config.handlerTimeoutMs,
         }),
       ],
       providers: [
@@ -77,6 +82,7 @@ export class WorkerModule {
         { provide: CountingIdempotencyStore, useValue: store },
         { provide: WorkerResources, useFactory: () => new WorkerResources(ledger, sqsClient) },
         ProbeHandler,
+        ...(config.secondHandler ? [ProbeAuditHandler] : []),
       ],
     };
   }
