@@ -13,7 +13,10 @@
  *   only, outcome tracking for health, `PublishError` and `OversizeEventError`;
  * - consuming: `assertEventEnvelope` for what arrives from outside, type selectors for broker
  *   filters, one backoff formula, one drain-deadline race, `describeError`;
- * - `loadOptionalDependency` for SDKs loaded lazily with an install hint.
+ * - `loadOptionalDependency` for SDKs loaded lazily with an install hint;
+ * - topology, optional: `describeTopology` returns what the broker must hold for the handlers as
+ *   plain data (the same a transport's provisioning creates), and `describeEventHandlers` reads the
+ *   handlers from the module graph alone, so tools such as the CLI need no running application.
  */
 export type {
   DeadLetterReason,
@@ -58,4 +61,21 @@ export { backoffDelay } from '../retry/backoff';
 export { describeError, stackOf } from '../errors/describe-error';
 export { MAX_ERROR_TEXT, redactSecrets } from '../errors/redact-secrets';
 export { settlesWithin } from '../lifecycle/settles-within';
+export {
+  describesTopology,
+  type DescribesTopology,
+  type SubscriptionOutline,
+  type TopologyBus,
+  type TopologyQueue,
+  type TopologyQueuePolicy,
+  type TopologyRequest,
+  type TopologyRule,
+  type TopologySubscription,
+  type TopologyTopic,
+  type TransportTopology,
+} from './transport-topology.interface';
+export {
+  describeEventHandlers,
+  type HandlerDescription,
+} from '../discovery/describe-event-handlers';
 export { loadOptionalDependency, tryLoadOptionalDependency } from '../utils/optional-dependency';
