@@ -60,9 +60,9 @@ function hostileFor(run: string): Hostile[] {
 const attribute = (message: Message | undefined, name: string) =>
   message?.MessageAttributes?.[name]?.StringValue;
 
-describe('R13 hostile metadata', () => {
+describe('R11 hostile metadata', () => {
   it('dead-letters envelopes with hostile metadata before any handler, and applies the rest', () =>
-    withScenario(new Scenario('R13'), async (scenario) => {
+    withScenario(new Scenario('R11'), async (scenario) => {
       await scenario.startWorker('w1');
       const hostile = hostileFor(scenario.run);
       const goods = Array.from({ length: GOOD }, (_, seq) =>
@@ -120,7 +120,7 @@ describe('R13 hostile metadata', () => {
       const result = await scenario.account(sent, hostileIds);
       expect(result).toMatchObject({ applied: GOOD, twice: 0, lost: 0, strangers: [] });
       scenario.record({
-        scenario: 'R13 hostile metadata',
+        scenario: 'R11 hostile metadata',
         sent: sent.length,
         applied: result.applied,
         twice: result.twice,

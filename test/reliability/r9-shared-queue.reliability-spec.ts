@@ -23,9 +23,9 @@ function eventIdOf(message: Message): string | undefined {
 const attribute = (message: Message, name: string) =>
   message.MessageAttributes?.[name]?.StringValue;
 
-describe('R11 several handlers on one queue', () => {
+describe('R9 several handlers on one queue', () => {
   it('runs each handler once per event though the other one retries or gives up', () =>
-    withScenario(new Scenario('R11'), async (scenario) => {
+    withScenario(new Scenario('R9'), async (scenario) => {
       // Two handlers of the event on one queue: the probe handler (idempotent) fails the first
       // attempt of a hashed 10 %, the audit handler (not idempotent, every run counted) gives up
       // at once on another hashed 10 %. A redelivery the probe handler asks for must not run the
@@ -85,7 +85,7 @@ describe('R11 several handlers on one queue', () => {
       const received = await scenario.ledger.received();
       const redelivered = ids.filter((id) => (received.get(id) ?? 0) > 1).length;
       scenario.record({
-        scenario: 'R11 several handlers on one queue',
+        scenario: 'R9 several handlers on one queue',
         sent: outcome.accepted.length,
         applied: result.applied,
         twice: result.twice,
