@@ -2,14 +2,19 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { EventsConfigurationError } from '@nestjs-events/core';
-import { createPublishRetry } from '@nestjs-events/core/transport';
+import {
+  createPublishRetry,
+  type DescribesTopology,
+  type TopologyRequest,
+  type TransportTopology,
+} from '@nestjs-events/core/transport';
 import {
   clientConfig,
   describeClientTarget,
   snsUnwrapper,
   SqsConsumingTransport,
 } from '@nestjs-events/sqs/transport';
-import { lookUpEventBus } from './bus/event-bus.lookup';
+import { eventBusNameOf, isDefaultEventBus, lookUpEventBus } from './bus/event-bus.lookup';
 import { eventBridgeUnwrapper } from './envelope/eventbridge.envelope';
 import type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
 import { EventBridgeProvisioner } from './provisioning/eventbridge.provisioner';
@@ -21,7 +26,7 @@ import { EventBridgePublisher } from './publishing/eventbridge.publisher';
  * its own long-poll consumer once the application has started, or, with `consume: 'lambda'`, its
  * messages come from Lambda through `createSqsLambdaHandler`.
  */
-export class EventBridgeTransport extends SqsConsumingTransport {
+export class EventBridgeTransport extends SqsConsumingTransport implements DescribesTopology {
   private readonly logger = new Logger(EventBridgeTransport.name);
   private readonly eventsClient: EventBridgeClient;
   private readonly sqsClient: SQSClient;
@@ -78,6 +83,39 @@ export class EventBridgeTransport extends SqsConsumingTransport {
           'starting without checking that it exists.',
       );
     }
+  }
+
+  /**
+   * The bus, the queues of `subscriptions` with their dead-letter queues, a rule per queue with
+   * the queue as its target, and the queue policies that let the rules send: what
+   * `provision: true` creates.
+   */
+  describeTopology({ subscriptions }: TopologyRequest): TransportTopology {
+    const provisioner = new EventBridgeProvisioner(this.eventsClient, this.eventBusName);
+    const notes: string[] = [];
+    const groups = this.consumption.group(subscriptions);
+    const rules = groups.map((group) => provisioner.describeRule(group, notes));
+    return {
+      transport: this.name,
+      kind: 'eventbridge',
+      queues: groups.map((group) => this.consumption.describeQueue(group)),
+      topics: [],
+      subscriptions: [],
+      buses: [
+        {
+          name: eventBusNameOf(this.eventBusName),
+          // The default bus always exists and cannot be created.
+          create: !isDefaultEventBus(this.eventBusName),
+        },
+      ],
+      rules,
+      queuePolicies: rules.map((rule) => ({
+        queue: rule.targets[0].queue,
+        service: 'events.amazonaws.com',
+        sources: [{ kind: 'rule', name: rule.name }],
+      })),
+      notes,
+    };
   }
 
   private async provision(): Promise<void> {

@@ -1,6 +1,12 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import { createPublishRetry } from '@nestjs-events/core/transport';
+import {
+  createPublishRetry,
+  type DescribesTopology,
+  type TopologyQueue,
+  type TopologyRequest,
+  type TransportTopology,
+} from '@nestjs-events/core/transport';
 import { clientConfig } from './client-config';
 import { MAX_SQS_MESSAGE_BYTES } from './codec/message-attributes';
 import { DEFAULT_CONSUMER_OPTIONS } from './consuming/sqs-consumer-options.interface';
@@ -18,7 +24,7 @@ import type { SqsTransportOptions } from './sqs-transport-options.interface';
  * long-poll consumer per queue that has handlers (or, with `consume: 'lambda'`, through
  * `createSqsLambdaHandler`). Handlers pick a queue with `queue`; the first queue is the default.
  */
-export class SqsTransport extends SqsConsumingTransport {
+export class SqsTransport extends SqsConsumingTransport implements DescribesTopology {
   private readonly logger = new Logger(SqsTransport.name);
   private readonly client: SQSClient;
   protected readonly publisher: SqsPublisher;
@@ -47,22 +53,47 @@ export class SqsTransport extends SqsConsumingTransport {
     if (!this.options.sqsClient) this.client.destroy();
   }
 
-  private async provision(): Promise<void> {
-    const consumed = await this.consumption.provision();
-    const names = new Set(consumed.map((queue) => queue.options.name));
+  /**
+   * The consumed queues of `subscriptions` and the queues published to, each with its
+   * dead-letter queue and redrive policy: what `provision: true` creates.
+   */
+  describeTopology({ subscriptions }: TopologyRequest): TransportTopology {
     const fifo = this.options.fifo ?? false;
-    const provisioner = new SqsQueueProvisioner(this.client, fifo);
-    for (const queue of this.publisher.queues) {
-      if (names.has(queue)) continue;
-      await provisioner.provision({
-        name: queue,
-        deadLetterQueue: deadLetterQueueName(queue, fifo),
+    const queues: TopologyQueue[] = this.consumption
+      .group(subscriptions)
+      .map((group) => this.consumption.describeQueue(group));
+    for (const name of this.publisher.queues) {
+      if (queues.some((queue) => queue.name === name)) continue;
+      queues.push({
+        name,
+        fifo,
+        deadLetterQueue: deadLetterQueueName(name, fifo),
         maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
         visibilityTimeoutSeconds: DEFAULT_CONSUMER_OPTIONS.visibilityTimeoutSeconds,
+        handlers: [],
+        eventTypes: [],
       });
     }
+    return {
+      transport: this.name,
+      kind: 'sqs',
+      queues,
+      topics: [],
+      subscriptions: [],
+      buses: [],
+      rules: [],
+      queuePolicies: [],
+      notes: [],
+    };
+  }
+
+  private async provision(): Promise<void> {
+    const { queues } = this.describeTopology({ subscriptions: this.consumption.subscribed() });
+    const provisioner = new SqsQueueProvisioner(this.client, this.options.fifo ?? false);
+    for (const queue of queues) await provisioner.provision(queue);
+    const consumed = queues.filter((queue) => queue.handlers.length > 0).length;
     this.logger.log(
-      `Provisioned ${consumed.length} consumed queue(s) and ${this.publisher.queues.length} published to`,
+      `Provisioned ${consumed} consumed queue(s) and ${this.publisher.queues.length} published to`,
     );
   }
 }

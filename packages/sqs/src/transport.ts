@@ -9,6 +9,7 @@ export {
   SqsConsumption,
   type ConsumedQueue,
   type ProvisionedQueue,
+  type QueueGroup,
   type ResolvedQueueOptions,
   type SqsConsumptionConfig,
 } from './consuming/sqs.consumption';
@@ -24,7 +25,11 @@ export {
   messageSize,
   type StringAttribute,
 } from './codec/message-attributes';
-export { serviceQueuePolicy } from './provisioning/sqs-queue.provisioner';
+export {
+  deadLetterQueueName,
+  DEFAULT_MAX_RECEIVE_COUNT,
+  serviceQueuePolicy,
+} from './provisioning/sqs-queue.provisioner';
 export { clientConfig, describeClientTarget } from './client-config';
 export {
   isSqsLambdaConsumer,

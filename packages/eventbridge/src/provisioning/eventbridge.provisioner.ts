@@ -1,14 +1,17 @@
 import * as EventBridge from '@aws-sdk/client-eventbridge';
 import { Logger } from '@nestjs/common';
 import { EventsConfigurationError, validatePattern } from '@nestjs-events/core';
-import type { EventSubscription } from '@nestjs-events/core/transport';
+import type {
+  EventSubscription,
+  SubscriptionOutline,
+  TopologyRule,
+} from '@nestjs-events/core/transport';
 import { serviceQueuePolicy } from '@nestjs-events/sqs/transport';
 import { eventBusNameOf, isDefaultEventBus, lookUpEventBus } from '../bus/event-bus.lookup';
 import { buildQueueRulePattern, MAX_RULE_PATTERN_LENGTH } from './queue-rule-pattern.builder';
 import { buildRulePattern, type RulePattern } from './rule-pattern.builder';
 import { ruleNameFor } from './rule.naming';
 
-/** A consumed queue, with what its rule has to let through. */
 /** A provisioned queue, with what its rule has to let through. */
 export interface QueueToProvision {
   readonly arn: string;
@@ -18,6 +21,13 @@ export interface QueueToProvision {
   readonly eventTypes: readonly string[];
   /** The handlers reading from it. */
   readonly subscriptions: readonly EventSubscription[];
+}
+
+/** What a queue's rule is built from. */
+export interface QueueToDescribe {
+  readonly options: { readonly name: string };
+  readonly eventTypes: readonly string[];
+  readonly subscriptions: readonly SubscriptionOutline[];
 }
 
 /** Id of the one target of each queue's rule. */
@@ -57,8 +67,45 @@ export class EventBridgeProvisioner {
   /** Puts the queue's rule and target on the bus; resolves with the rule's ARN. */
   async provisionRule(queue: QueueToProvision): Promise<string> {
     const name = queue.options.name;
+    const rule = this.describeRule(queue);
+    const { RuleArn } = await this.eventsClient.send(
+      new EventBridge.PutRuleCommand({
+        Name: rule.name,
+        EventBusName: this.eventBusName,
+        EventPattern: JSON.stringify(rule.pattern),
+        State: 'ENABLED',
+        Description: rule.description,
+      }),
+    );
+    const targets = await this.eventsClient.send(
+      new EventBridge.PutTargetsCommand({
+        Rule: rule.name,
+        EventBusName: this.eventBusName,
+        Targets: rule.targets.map(({ id }) => ({ Id: id, Arn: queue.arn })),
+      }),
+    );
+    if (targets.FailedEntryCount) {
+      const [failure] = targets.FailedEntries ?? [];
+      throw new Error(
+        `Could not make queue "${name}" the target of rule "${rule.name}": ` +
+          `${failure?.ErrorCode ?? 'failed'}: ${failure?.ErrorMessage ?? 'no message'}`,
+      );
+    }
+    this.logger.log(
+      `Provisioned queue "${name}" (dead letters: "${queue.deadLetterQueue}") with rule ` +
+        `"${rule.name}" on bus "${this.eventBusName}" for ${queue.eventTypes.join(', ')}`,
+    );
+    return RuleArn!;
+  }
+
+  /**
+   * The rule that feeds `queue` and its one target, the queue: what `provisionRule` puts, and
+   * what `describeTopology` reports.
+   */
+  describeRule(queue: QueueToDescribe, notes?: string[]): TopologyRule {
+    const name = queue.options.name;
     const rule = ruleNameFor(name);
-    const pattern = this.rulePattern(queue);
+    const pattern = this.rulePattern(queue, notes);
     // Checked here because emulators take any pattern: a mistake would only show on AWS.
     try {
       validatePattern(pattern);
@@ -67,34 +114,13 @@ export class EventBridgeProvisioner {
         `The pattern of rule "${rule}" for queue "${name}" is invalid: ${(error as Error).message}`,
       );
     }
-    const { RuleArn } = await this.eventsClient.send(
-      new EventBridge.PutRuleCommand({
-        Name: rule,
-        EventBusName: this.eventBusName,
-        EventPattern: JSON.stringify(pattern),
-        State: 'ENABLED',
-        Description: `Events for the handlers of SQS queue ${name} (@nestjs-events/eventbridge)`,
-      }),
-    );
-    const targets = await this.eventsClient.send(
-      new EventBridge.PutTargetsCommand({
-        Rule: rule,
-        EventBusName: this.eventBusName,
-        Targets: [{ Id: QUEUE_TARGET_ID, Arn: queue.arn }],
-      }),
-    );
-    if (targets.FailedEntryCount) {
-      const [failure] = targets.FailedEntries ?? [];
-      throw new Error(
-        `Could not make queue "${name}" the target of rule "${rule}": ` +
-          `${failure?.ErrorCode ?? 'failed'}: ${failure?.ErrorMessage ?? 'no message'}`,
-      );
-    }
-    this.logger.log(
-      `Provisioned queue "${name}" (dead letters: "${queue.deadLetterQueue}") with rule ` +
-        `"${rule}" on bus "${this.eventBusName}" for ${queue.eventTypes.join(', ')}`,
-    );
-    return RuleArn!;
+    return {
+      name: rule,
+      bus: eventBusNameOf(this.eventBusName),
+      pattern,
+      description: `Events for the handlers of SQS queue ${name} (@nestjs-events/eventbridge)`,
+      targets: [{ id: QUEUE_TARGET_ID, queue: name }],
+    };
   }
 
   /** The access policy that lets the rule `ruleArn` send to the queue. */
@@ -109,7 +135,7 @@ export class EventBridgeProvisioner {
    * quota), the rule selects the event types only and the handlers filter content in-process.
    * Whatever is built here must let through at least every event some handler of the queue takes.
    */
-  protected rulePattern(queue: QueueToProvision): RulePattern {
+  protected rulePattern(queue: QueueToDescribe, notes?: string[]): RulePattern {
     const union = buildQueueRulePattern(queue.subscriptions);
     let problem: string | undefined;
     try {
@@ -122,10 +148,11 @@ export class EventBridgeProvisioner {
       problem = (error as Error).message;
     }
     if (problem === undefined) return union;
-    this.logger.warn(
+    const note =
       `The content patterns of queue "${queue.options.name}" do not fit in one rule (${problem}); ` +
-        'its rule selects event types only and the handlers skip the rest.',
-    );
+      'its rule selects event types only and the handlers skip the rest.';
+    if (notes) notes.push(note);
+    else this.logger.warn(note);
     return buildRulePattern(queue.eventTypes);
   }
 }

@@ -30,6 +30,11 @@ export class TopicResolver {
     return 'arn' in this.options;
   }
 
+  /** The one topic's ARN, when every event goes to one topic. */
+  get sharedArn(): string | undefined {
+    return 'arn' in this.options ? this.options.arn : undefined;
+  }
+
   /** Name of the topic of `type` (per-type mode). */
   nameFor(type: string): string {
     const prefix = 'prefix' in this.options ? (this.options.prefix ?? '') : '';

@@ -1,7 +1,12 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { EventsConfigurationError, type TransportHealth } from '@nestjs-events/core';
-import type { EventSubscription, TransportContext } from '@nestjs-events/core/transport';
+import type {
+  EventSubscription,
+  SubscriptionOutline,
+  TopologyQueue,
+  TransportContext,
+} from '@nestjs-events/core/transport';
 import { DEFAULT_DECODER_OPTIONS, type DecoderOptions } from '../codec/message.decoder';
 import type { MessageUnwrapper } from '../codec/message-unwrapper.interface';
 import { sqsTransportHealth, type PublisherHealthInput } from '../health/transport-health';
@@ -30,6 +35,13 @@ export type ResolvedQueueOptions = SqsQueueOptions & Required<SqsConsumerOptions
 export interface ConsumedQueue {
   readonly options: ResolvedQueueOptions;
   readonly subscriptions: readonly EventSubscription[];
+  readonly eventTypes: readonly string[];
+}
+
+/** Queues with the handlers assigned to them, as `subscribe` assigns them. */
+export interface QueueGroup<S extends SubscriptionOutline = SubscriptionOutline> {
+  readonly options: ResolvedQueueOptions;
+  readonly subscriptions: readonly S[];
   readonly eventTypes: readonly string[];
 }
 
@@ -102,6 +114,53 @@ export class SqsConsumption {
 
   /** Assigns a handler to its queue (`queue` option, or the first queue). */
   subscribe(subscription: EventSubscription): void {
+    const queue = this.queueOf(subscription);
+    const list = this.subscriptions.get(queue) ?? [];
+    list.push(subscription);
+    this.subscriptions.set(queue, list);
+  }
+
+  /** Queues with at least one handler. */
+  consumed(): ConsumedQueue[] {
+    return this.group([...this.subscriptions.values()].flat());
+  }
+
+  /** The handlers given to `subscribe` so far. */
+  subscribed(): EventSubscription[] {
+    return [...this.subscriptions.values()].flat();
+  }
+
+  /** Groups `subscriptions` by queue as `subscribe` would; queues without any are left out. */
+  group<S extends SubscriptionOutline>(subscriptions: readonly S[]): QueueGroup<S>[] {
+    const byQueue = new Map<string, S[]>();
+    for (const subscription of subscriptions) {
+      const queue = this.queueOf(subscription);
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), subscription]);
+    }
+    return this.queues
+      .filter((queue) => byQueue.has(queue.name))
+      .map((options) => {
+        const list = byQueue.get(options.name)!;
+        const eventTypes = [...new Set(list.flatMap((s) => s.eventTypes))];
+        return { options, subscriptions: list, eventTypes };
+      });
+  }
+
+  /** What provisioning creates for a queue with handlers: the queue, its DLQ and redrive. */
+  describeQueue({ options, subscriptions, eventTypes }: QueueGroup): TopologyQueue {
+    const fifo = this.config.fifo ?? false;
+    return {
+      name: options.name,
+      fifo,
+      deadLetterQueue: options.deadLetterQueue ?? deadLetterQueueName(options.name, fifo),
+      maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      handlers: subscriptions.map((subscription) => subscription.handler),
+      eventTypes,
+    };
+  }
+
+  private queueOf(subscription: SubscriptionOutline): string {
     const { transport } = this.config;
     const queue = subscription.queue ?? this.queues[0]?.name;
     if (!queue || !this.queues.some((q) => q.name === queue)) {
@@ -111,20 +170,7 @@ export class SqsConsumption {
           `but transport "${transport}" has no such queue (queues: ${known}). Add it to "queues".`,
       );
     }
-    const list = this.subscriptions.get(queue) ?? [];
-    list.push(subscription);
-    this.subscriptions.set(queue, list);
-  }
-
-  /** Queues with at least one handler. */
-  consumed(): ConsumedQueue[] {
-    return this.queues
-      .filter((queue) => this.subscriptions.has(queue.name))
-      .map((options) => {
-        const subscriptions = this.subscriptions.get(options.name)!;
-        const eventTypes = [...new Set(subscriptions.flatMap((s) => s.eventTypes))];
-        return { options, subscriptions, eventTypes };
-      });
+    return queue;
   }
 
   /**
@@ -132,19 +178,12 @@ export class SqsConsumption {
    * local development and tests; the transport then lets its broker send to them.
    */
   async provision(): Promise<ProvisionedQueue[]> {
-    const fifo = this.config.fifo ?? false;
-    const provisioner = new SqsQueueProvisioner(this.config.client, fifo);
+    const provisioner = new SqsQueueProvisioner(this.config.client, this.config.fifo ?? false);
     const provisioned: ProvisionedQueue[] = [];
     for (const queue of this.consumed()) {
-      const { options } = queue;
-      const deadLetterQueue = options.deadLetterQueue ?? deadLetterQueueName(options.name, fifo);
-      const created = await provisioner.provision({
-        name: options.name,
-        deadLetterQueue,
-        maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
-        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-      });
-      provisioned.push({ ...queue, ...created, deadLetterQueue });
+      const described = this.describeQueue(queue);
+      const created = await provisioner.provision(described);
+      provisioned.push({ ...queue, ...created, deadLetterQueue: described.deadLetterQueue });
     }
     return provisioned;
   }
