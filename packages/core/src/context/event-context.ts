@@ -55,10 +55,21 @@ export function inheritMetadata(
   eventId: string,
   given: Partial<EventMetadata> | undefined,
 ): EventMetadata {
+  if (given === undefined && storage.getStore() === undefined) {
+    // Nothing given, nothing to inherit: the event starts its own correlation. Marked by its
+    // prototype rather than recorded in `inherited`, which costs more than the rest of creating
+    // it; JSON and spreads ignore a prototype, and the object keeps V8's fast layout.
+    const metadata = Object.create(SELF_STARTED) as EventMetadata;
+    metadata.correlationId = eventId;
+    return metadata;
+  }
   const metadata = resolveMetadata(eventId, given);
   inherited.set(metadata, { given, correlationId: metadata.correlationId });
   return metadata;
 }
+
+/** Prototype of metadata that `inheritMetadata` built from nothing: `{ correlationId: eventId }`. */
+const SELF_STARTED: object = Object.freeze({});
 
 /**
  * Metadata objects that `inheritMetadata` built, with what their producer gave: whatever else
@@ -80,7 +91,10 @@ export function metadataAtPublish(eventId: string, metadata: EventMetadata): Eve
   const store = storage.getStore();
   // An event forwarded by its own handler is not its own cause.
   if (!store || store.handling?.event.id === eventId) return metadata;
-  const origin = inherited.get(metadata);
+  const origin =
+    Object.getPrototypeOf(metadata) === SELF_STARTED
+      ? { given: undefined, correlationId: eventId }
+      : inherited.get(metadata);
   if (!origin || origin.correlationId !== metadata.correlationId) return metadata;
   // Extra fields stay; the links are resolved again, from what was given and the context here.
   const extra: Partial<EventMetadata> = { ...metadata };

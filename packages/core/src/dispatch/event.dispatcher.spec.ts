@@ -300,6 +300,28 @@ describe('EventDispatcher handler timeout', () => {
     expect(stuck.list()).toEqual([]);
   });
 
+  it('watches every run of a handler with one timer, expiring each at its own deadline', async () => {
+    const stuck = new StuckHandlers();
+    const { subscription } = dispatcher(() => new Promise<void>(() => undefined), {
+      timeoutMs: 100,
+      stuck,
+    });
+    const first = Array.from({ length: 50 }, () => subscription.handle(envelope(), { attempt: 1 }));
+    await jest.advanceTimersByTimeAsync(60);
+    const later = Array.from({ length: 50 }, () => subscription.handle(envelope(), { attempt: 1 }));
+    expect(jest.getTimerCount()).toBe(1);
+
+    await jest.advanceTimersByTimeAsync(40);
+    await Promise.all(first);
+    expect(stuck.list()).toHaveLength(50);
+    expect(jest.getTimerCount()).toBe(1);
+
+    await jest.advanceTimersByTimeAsync(60);
+    await expect(Promise.all(later)).resolves.toHaveLength(50);
+    expect(stuck.list()).toHaveLength(100);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('dead-letters at the last attempt like any failure', async () => {
     const { subscription } = dispatcher(() => new Promise<void>(() => undefined), {
       timeoutMs: 50,

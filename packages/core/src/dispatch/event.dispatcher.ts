@@ -13,6 +13,7 @@ import type {
 } from '../transport/transport.interface';
 import type { HandlerInvoker } from './handler-invoker.factory';
 import type { OutcomeReporter } from './outcome.reporter';
+import { RunDeadlines, type WatchedRun } from './run-deadlines';
 import type { StuckHandlers } from './stuck-handlers';
 
 /** Everything one dispatcher needs, resolved and checked at bootstrap. */
@@ -55,7 +56,11 @@ export class EventDispatcher implements EventSubscription {
   /** See `EventDispatcherConfig.filterPattern`; undefined unless `filter` is set. */
   readonly filterPattern?: EventPattern;
 
+  /** One timer for the deadlines of all runs; none without a timeout. */
+  private readonly deadlines: RunDeadlines | undefined;
+
   constructor(private readonly config: EventDispatcherConfig) {
+    this.deadlines = config.timeoutMs === Infinity ? undefined : new RunDeadlines(config.timeoutMs);
     this.handler = config.handler;
     this.eventTypes = config.eventTypes;
     this.queue = config.queue;
@@ -71,14 +76,11 @@ export class EventDispatcher implements EventSubscription {
 
   handle(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
     const started = performance.now();
-    const { outcome } = this.config;
     const context: HandlingContext = {
       event: received,
       handler: this.handler,
       attempt: delivery.attempt,
     };
-    const fail = (error: unknown) => outcome.failed(received, delivery.attempt, error);
-    const done = () => outcome.succeeded(context, started);
     // Stays synchronous as far as the handler allows: every promise costs on this path.
     try {
       const prepared = this.prepare(received, delivery);
@@ -86,12 +88,47 @@ export class EventDispatcher implements EventSubscription {
         prepared instanceof Promise
           ? prepared.then((event) => this.run(context, event))
           : this.run(context, prepared);
-      return ran instanceof Promise
-        ? this.bounded(ran, context).then(done, fail)
-        : Promise.resolve(done());
+      if (!(ran instanceof Promise)) {
+        return Promise.resolve(this.config.outcome.succeeded(context, started));
+      }
+      return this.deadlines
+        ? new TimedRun(this, this.deadlines, context, started).outcomeOf(ran)
+        : ran.then(
+            () => this.config.outcome.succeeded(context, started),
+            (error: unknown) => this.failed(context, error),
+          );
     } catch (error) {
-      return Promise.resolve(fail(error));
+      return Promise.resolve(this.failed(context, error));
     }
+  }
+
+  /** @internal */
+  failed(context: HandlingContext, error: unknown): DeliveryOutcome {
+    return this.config.outcome.failed(context.event, context.attempt, error);
+  }
+
+  /** @internal */
+  succeeded(context: HandlingContext, started: number): DeliveryOutcome {
+    return this.config.outcome.succeeded(context, started);
+  }
+
+  /**
+   * @internal A run outlived the timeout: reported now and kept as stuck until it settles (the
+   * returned function), while its attempt fails with a `HandlerTimeoutError`.
+   */
+  timedOut(context: HandlingContext): { error: HandlerTimeoutError; unstuck: () => void } {
+    const { timeoutMs, stuck, outcome } = this.config;
+    const { event, attempt } = context;
+    const unstuck = stuck.add({
+      handler: this.handler,
+      eventId: event.id,
+      eventType: event.type,
+      attempt,
+      timeoutMs,
+      since: new Date(),
+    });
+    outcome.timedOut(context, timeoutMs);
+    return { error: new HandlerTimeoutError(this.handler, event.id, timeoutMs), unstuck };
   }
 
   /** The definition that events of `type` are prepared with: handlers sharing it see alike. */
@@ -120,43 +157,6 @@ export class EventDispatcher implements EventSubscription {
       : { ...lifted, data };
   }
 
-  /**
-   * `ran`, or a `HandlerTimeoutError` once the timeout passes first: the delivery settles (and is
-   * retried) while the run goes on, recorded as stuck until it settles too. Only runs that return
-   * a promise get a timer: a synchronous handler has already finished.
-   */
-  private bounded(ran: Promise<unknown>, context: HandlingContext): Promise<unknown> {
-    const { timeoutMs, stuck, outcome } = this.config;
-    if (timeoutMs === Infinity) return ran;
-    return new Promise((resolve, reject) => {
-      let unstuck: (() => void) | undefined;
-      const timer = setTimeout(() => {
-        const { event, attempt } = context;
-        unstuck = stuck.add({
-          handler: this.handler,
-          eventId: event.id,
-          eventType: event.type,
-          attempt,
-          timeoutMs,
-          since: new Date(),
-        });
-        outcome.timedOut(context, timeoutMs);
-        reject(new HandlerTimeoutError(this.handler, event.id, timeoutMs));
-      }, timeoutMs);
-      const settle = (after: () => void) => {
-        clearTimeout(timer);
-        if (unstuck) unstuck();
-        else after();
-      };
-      ran.then(
-        (value) => settle(() => resolve(value)),
-        // Rejected with what the handler threw, whatever it is, as the unbounded path does.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        (error: unknown) => settle(() => reject(error)),
-      );
-    });
-  }
-
   private run(context: HandlingContext, event: EventEnvelope): unknown {
     (context as { event: EventEnvelope }).event = event;
     const { filter, idempotency, invoke } = this.config;
@@ -170,6 +170,51 @@ export class EventDispatcher implements EventSubscription {
       idempotency
         ? () => idempotency.runner.run(context, idempotency.options, () => invoke(event, context))
         : () => invoke(event, context),
+    );
+  }
+}
+
+/**
+ * One asynchronous run under its handler's timeout: its outcome is the handler's own, or a failed
+ * attempt once the deadline passes first; the run then goes on, listed as stuck until it settles.
+ */
+class TimedRun implements WatchedRun {
+  readonly deadline: number;
+  private resolve!: (outcome: DeliveryOutcome) => void;
+  private unstuck: (() => void) | undefined;
+
+  constructor(
+    private readonly dispatcher: EventDispatcher,
+    private readonly deadlines: RunDeadlines,
+    private readonly context: HandlingContext,
+    private readonly started: number,
+  ) {
+    this.deadline = deadlines.deadlineFromNow();
+  }
+
+  outcomeOf(ran: Promise<unknown>): Promise<DeliveryOutcome> {
+    const outcome = new Promise<DeliveryOutcome>((resolve) => (this.resolve = resolve));
+    this.deadlines.watch(this);
+    ran.then(
+      () => this.settle(undefined, false),
+      (error: unknown) => this.settle(error, true),
+    );
+    return outcome;
+  }
+
+  expire(): void {
+    const { error, unstuck } = this.dispatcher.timedOut(this.context);
+    this.unstuck = unstuck;
+    this.resolve(this.dispatcher.failed(this.context, error));
+  }
+
+  private settle(error: unknown, failed: boolean): void {
+    if (this.unstuck) return this.unstuck();
+    this.deadlines.settled(this);
+    this.resolve(
+      failed
+        ? this.dispatcher.failed(this.context, error)
+        : this.dispatcher.succeeded(this.context, this.started),
     );
   }
 }

@@ -89,9 +89,18 @@ export class InMemoryTransport implements Transport {
   private generation = 0;
   private state: 'created' | 'started' | 'stopping' | 'stopped' = 'created';
   private monitor: TransportMonitor | undefined;
+  /**
+   * With its own emitter, nobody else adds listeners to it: the listeners an event type reaches
+   * are looked up (through the emitter's wildcard tree) once per type, not on every publish.
+   */
+  private readonly ownEmitter: boolean;
+  private readonly listenersByType = new Map<string, readonly Listener[]>();
+  /** Published this turn, emitted together on one microtask. */
+  private pending: EventEnvelope[] = [];
 
   constructor(options: InMemoryTransportOptions = {}) {
     this.name = options.name ?? 'memory';
+    this.ownEmitter = options.emitter === undefined;
     this.emitter =
       options.emitter ?? new EventEmitter2({ wildcard: true, delimiter: '.', maxListeners: 0 });
     // Handlers subscribe with wildcard selectors (`order.*`) and event types are dotted: another
@@ -139,14 +148,36 @@ export class InMemoryTransport implements Transport {
       this.beforeStart.push(...events);
       return Promise.resolve();
     }
-    // Emitted on the next microtask, so the publisher never runs (or waits for) handler code;
-    // counted as in flight meanwhile, so whenIdle() cannot resolve in between.
-    this.inFlight++;
-    queueMicrotask(() => {
-      for (const event of events) this.emitter.emit(event.type, event);
-      this.done();
-    });
+    // Emitted on a microtask, so the publisher never runs (or waits for) handler code; what is
+    // published in one turn shares it. Counted as in flight meanwhile, so whenIdle() cannot
+    // resolve in between.
+    if (this.pending.length === 0) {
+      this.inFlight++;
+      queueMicrotask(this.flush);
+    }
+    for (const event of events) this.pending.push(event);
     return Promise.resolve();
+  }
+
+  private readonly flush = (): void => {
+    const events = this.pending;
+    this.pending = [];
+    for (const event of events) this.emit(event);
+    this.done();
+  };
+
+  private emit(event: EventEnvelope): void {
+    if (!this.ownEmitter) {
+      this.emitter.emit(event.type, event);
+      return;
+    }
+    let listeners = this.listenersByType.get(event.type);
+    if (!listeners) {
+      listeners = this.emitter.listeners(event.type) as Listener[];
+      // Any type can be published: keep the lookups of types someone listens to.
+      if (listeners.length) this.listenersByType.set(event.type, listeners);
+    }
+    for (let i = 0; i < listeners.length; i++) listeners[i](event);
   }
 
   subscribe(subscription: EventSubscription): void {
@@ -197,7 +228,7 @@ export class InMemoryTransport implements Transport {
     // Counted as in flight while emitting, as publish() does, since deliveries are counted once
     // their handler has started.
     this.inFlight++;
-    for (const event of held) this.emitter.emit(event.type, event);
+    for (const event of held) this.emit(event);
     this.done();
     return Promise.resolve();
   }
@@ -224,6 +255,7 @@ export class InMemoryTransport implements Transport {
     }
     for (const [selector, listener] of this.listeners) this.emitter.off(selector, listener);
     this.listeners.length = 0;
+    this.listenersByType.clear();
     this.bySelector.clear();
     this.state = 'stopped';
   }
@@ -248,6 +280,7 @@ export class InMemoryTransport implements Transport {
   private listen(selector: string, listener: Listener): void {
     this.emitter.on(selector, listener);
     this.listeners.push([selector, listener]);
+    this.listenersByType.clear();
   }
 
   /** Follows a first delivery that `SubscriptionSet.dispatch` started. */
