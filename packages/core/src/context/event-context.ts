@@ -16,6 +16,8 @@ export interface HandlingContext {
   readonly attempt: number;
   /** Set by what acknowledges without running the handler: idempotency, a guard's denial. */
   skipped?: SkipReason;
+  /** Set by what the run holds (an idempotency lock); called when the run outlives its timeout. */
+  abandon?: () => void;
 }
 
 interface ContextStore {

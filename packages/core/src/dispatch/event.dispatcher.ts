@@ -128,6 +128,7 @@ export class EventDispatcher implements EventSubscription {
       since: new Date(),
     });
     outcome.timedOut(context, timeoutMs);
+    context.abandon?.();
     return { error: new HandlerTimeoutError(this.handler, event.id, timeoutMs), unstuck };
   }
 

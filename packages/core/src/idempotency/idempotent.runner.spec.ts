@@ -52,6 +52,24 @@ describe('IdempotentRunner', () => {
     jest.restoreAllMocks();
   });
 
+  it('lets a retry claim the key once the run is abandoned at its timeout, and records nothing for the abandoned run', async () => {
+    const { store, memory } = spiedStore();
+    const runner = new IdempotentRunner(store);
+    let finish!: () => void;
+    const hung = handling();
+    const running = runner.run(hung, OPTIONS, () => new Promise<void>((r) => (finish = r)));
+    await new Promise(setImmediate);
+
+    hung.abandon!();
+    await new Promise(setImmediate);
+    const retry = await memory.claim(KEY, { lockTtlMs: 1000 });
+    expect(retry.status).toBe('acquired');
+
+    finish();
+    await expect(running).rejects.toThrow(IdempotencyLockLostError);
+    expect(store.complete).not.toHaveBeenCalled();
+  });
+
   it('runs the work once per key, and marks later deliveries as duplicates', async () => {
     const runner = new IdempotentRunner(new MemoryIdempotencyStore());
     const work = jest.fn(() => 'done');

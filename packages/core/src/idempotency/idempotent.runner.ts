@@ -71,6 +71,12 @@ export class IdempotentRunner {
     }
     const held: Held = { key, token };
     const stopRenewing = this.keepAlive(held, options, handling);
+    handling.abandon = () => {
+      // The delivery gave this run up (timeout) and will be retried: let the retry claim the key.
+      held.lost ??= 'the run outlived its handler timeout and its lock was released';
+      stopRenewing();
+      void this.release(held, options);
+    };
     let result: T;
     try {
       result = await work();
