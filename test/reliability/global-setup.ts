@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFauxqs, startMoto, startRedis, type RunningServer } from '../../libs/emulators/src';
+import {
+  startFauxqs,
+  startMoto,
+  startPostgres,
+  startRedis,
+  type RunningServer,
+} from '../../libs/emulators/src';
 
 declare global {
   var __reliability: { servers: RunningServer[]; startedAt: number; dir: string } | undefined;
@@ -12,7 +18,7 @@ const root = join(__dirname, '..', '..');
 
 /**
  * Builds the workspace once (the scenarios run apps/reliability-worker/dist in child processes),
- * starts fauxqs, moto and Redis on loopback, and names the file the scenarios append their rows
+ * starts fauxqs, moto, Redis and PostgreSQL on loopback, and names the file the scenarios append their rows
  * to; the teardown prints them as one table.
  */
 export default async function globalSetup(): Promise<void> {
@@ -22,12 +28,18 @@ export default async function globalSetup(): Promise<void> {
     [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
     { cwd: root, stdio: 'inherit' },
   );
-  const [fauxqs, moto, redis] = await Promise.all([startFauxqs(), startMoto(), startRedis()]);
+  const [fauxqs, moto, redis, postgres] = await Promise.all([
+    startFauxqs(),
+    startMoto(),
+    startRedis(),
+    startPostgres(),
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'reliability-'));
-  globalThis.__reliability = { servers: [fauxqs, moto, redis], startedAt, dir };
+  globalThis.__reliability = { servers: [fauxqs, moto, redis, postgres], startedAt, dir };
   process.env.FAUXQS_ENDPOINT = fauxqs.endpoint;
   process.env.MOTO_ENDPOINT = moto.endpoint;
   process.env.REDIS_URL = redis.endpoint;
+  process.env.POSTGRES_URL = postgres.endpoint;
   process.env.RELIABILITY_RESULTS = join(dir, 'results.jsonl');
   process.env.RELIABILITY_LOGS = dir;
   // Emulators accept any credentials; the SDK only needs some to sign requests.

@@ -24,13 +24,17 @@ export interface WorkerProcess {
 const MAIN = join(__dirname, '..', '..', 'apps', 'reliability-worker', 'dist', 'main.js');
 const KEEP_OUTPUT = 256 * 1024;
 
-/** Starts a worker and resolves once it consumes (it prints READY_LINE after bootstrap). */
+/**
+ * Starts a worker and resolves once it consumes (it prints READY_LINE after bootstrap). `main` is
+ * the worker's entry point: the consumer, or the outbox producer (outbox/outbox.main.js).
+ */
 export async function startWorker(
   name: string,
   env: Record<string, string>,
   timeoutMs = 30_000,
+  main = MAIN,
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [main], {
     env: { ...process.env, ...env, WORKER_NAME: name, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

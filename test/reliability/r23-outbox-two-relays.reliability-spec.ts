@@ -1,0 +1,57 @@
+import { until } from '../fixtures/until';
+import { OutboxScenario, withOutboxScenario } from './outbox.harness';
+
+jest.setTimeout(180_000);
+
+const RUNS = { postgres: { events: 1000 }, dynamodb: { events: 200 } } as const;
+
+/**
+ * Two producers on one outbox table, each committing its own events and each running a relay:
+ * every row is sent by one of them, once, and each aggregate's events in their commit order.
+ */
+describe.each(['postgres', 'dynamodb'] as const)('R23 two relays (%s)', (kind) => {
+  it('sends every row once with two relays on one table', () =>
+    withOutboxScenario(new OutboxScenario('R23', kind), async (scenario) => {
+      const { events } = RUNS[kind];
+      await scenario.setup();
+      await scenario.startReceiver();
+      scenario.laneRanges = [0, events];
+      const relay = { RELAY_BATCH_SIZE: '20', RELAY_POLL_MS: '100' };
+      const p1 = await scenario.startProducer('p1', {
+        ...relay,
+        PRODUCE: String(events),
+        PRODUCE_FROM: '0',
+      });
+      const p2 = await scenario.startProducer('p2', {
+        ...relay,
+        PRODUCE: String(events),
+        PRODUCE_FROM: String(events),
+      });
+      await until(
+        () =>
+          OutboxScenario.produced(p1) !== undefined && OutboxScenario.produced(p2) !== undefined,
+        120_000,
+        'production',
+      );
+      await scenario.waitForAllDelivered(90_000);
+      await Promise.all([p1.kill('SIGTERM'), p2.kill('SIGTERM')]);
+      const [m1, m2] = [OutboxScenario.relayMetrics(p1), OutboxScenario.relayMetrics(p2)];
+      const result = await scenario.account();
+      expect(result.lost).toBe(0);
+      expect(result.twice).toBe(0);
+      expect(result.strangers).toBe(0);
+      expect(result.outOfOrder).toEqual([]);
+      expect((m1?.sent ?? 0) + (m2?.sent ?? 0)).toBe(result.committed);
+      scenario.record({
+        scenario: `R23 outbox: two relays on one table (${kind})`,
+        sent: result.committed,
+        applied: result.delivered,
+        twice: result.twice,
+        inDlq: 0,
+        lost: result.lost,
+        notes:
+          `two producers, ${events} transactions each, both relaying: p1 sent ${m1?.sent}, p2 ` +
+          `sent ${m2?.sent}; no row sent twice; each producer's events in order per aggregate`,
+      });
+    }));
+});
