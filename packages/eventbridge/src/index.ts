@@ -2,7 +2,11 @@ export { EventBridgeTransport } from './eventbridge.transport';
 export type { EventBridgeTransportOptions } from './eventbridge-transport-options.interface';
 export { ReservedEventSourceError } from './publishing/reserved-source.error';
 // The wire format, for producers outside Nest that publish events these handlers read.
-export { toPutEventsEntry, type EventDetail } from './envelope/eventbridge.envelope';
+export {
+  eventBridgeUnwrapper,
+  toPutEventsEntry,
+  type EventDetail,
+} from './envelope/eventbridge.envelope';
 // For infrastructure code that writes the rules itself.
 export { buildRulePattern, type RulePattern } from './provisioning/rule-pattern.builder';
 export { buildQueueRulePattern } from './provisioning/queue-rule-pattern.builder';

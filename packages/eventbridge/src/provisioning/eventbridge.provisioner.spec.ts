@@ -10,7 +10,6 @@ class PatternOnly extends EventBridgeProvisioner {
 
   patternFor(subscriptions: QueueToProvision['subscriptions']): RulePattern {
     return this.rulePattern({
-      arn: 'arn:aws:sqs:us-east-1:000000000000:q',
       options: { name: 'q' },
       eventTypes: [...new Set(subscriptions.flatMap((s) => s.eventTypes))],
       subscriptions,

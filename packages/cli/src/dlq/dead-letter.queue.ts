@@ -1,0 +1,127 @@
+import type * as Sqs from '@aws-sdk/client-sqs';
+import { CliUsageError } from '../cli/cli.error';
+import type { SqsSdkModule as SqsSdk } from '../loading/optional-packages';
+
+/** A dead-letter queue and the queue its messages came from. */
+export interface DeadLetterQueues {
+  readonly deadLetterUrl: string;
+  readonly deadLetterName: string;
+  /** The source queue, when known from the queue named on the command line. */
+  readonly sourceUrl?: string;
+  readonly sourceName?: string;
+}
+
+/** One message as received, with the handle that changes or deletes it. */
+export type ReceivedMessage = Sqs.Message & { MessageId: string; ReceiptHandle: string };
+
+const nameOfUrl = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+const nameOfArn = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+
+/**
+ * Finds the dead-letter queue of `queue` (a name or URL): the target of its redrive policy when
+ * it has one, else `queue` itself is taken to be the dead-letter queue.
+ */
+export async function resolveDeadLetterQueues(
+  sdk: SqsSdk,
+  client: Sqs.SQSClient,
+  queue: string,
+): Promise<DeadLetterQueues> {
+  const url = await urlOf(sdk, client, queue);
+  const { Attributes } = await client.send(
+    new sdk.GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }),
+  );
+  const redrive = Attributes?.RedrivePolicy;
+  if (!redrive) return { deadLetterUrl: url, deadLetterName: nameOfUrl(url) };
+  const target = (JSON.parse(redrive) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+  if (!target) return { deadLetterUrl: url, deadLetterName: nameOfUrl(url) };
+  const deadLetterName = nameOfArn(target);
+  return {
+    deadLetterUrl: await urlOf(sdk, client, deadLetterName),
+    deadLetterName,
+    sourceUrl: url,
+    sourceName: nameOfUrl(url),
+  };
+}
+
+export async function urlOf(sdk: SqsSdk, client: Sqs.SQSClient, queue: string): Promise<string> {
+  if (/^https?:\/\//.test(queue)) return queue;
+  try {
+    const { QueueUrl } = await client.send(new sdk.GetQueueUrlCommand({ QueueName: queue }));
+    return QueueUrl!;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
+      throw new CliUsageError(
+        `Queue "${queue}" does not exist in this account and region. Check the name, --region ` +
+          'and --endpoint (or AWS_REGION, AWS_ENDPOINT_URL).',
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Receives every message of a queue once, holding each invisible for `visibilitySeconds`, and
+ * hands each batch to `onBatch`; stops after two empty receives in a row. Messages seen again
+ * (their visibility ran out) are skipped.
+ */
+export async function scanQueue(
+  sdk: SqsSdk,
+  client: Sqs.SQSClient,
+  queueUrl: string,
+  visibilitySeconds: number,
+  onBatch: (messages: ReceivedMessage[]) => Promise<boolean | void>,
+): Promise<void> {
+  const seen = new Set<string>();
+  let empty = 0;
+  while (empty < 2) {
+    const { Messages = [] } = await client.send(
+      new sdk.ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: visibilitySeconds,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        // The older name too: some emulators know only this one.
+        AttributeNames: ['All'],
+      }),
+    );
+    const fresh = (Messages as ReceivedMessage[]).filter((message) => {
+      if (seen.has(message.MessageId)) return false;
+      seen.add(message.MessageId);
+      return true;
+    });
+    empty = Messages.length === 0 ? empty + 1 : 0;
+    if (fresh.length && (await onBatch(fresh)) === false) return;
+  }
+}
+
+/** Makes messages visible again at once (best effort, batches of 10). */
+export async function release(
+  sdk: SqsSdk,
+  client: Sqs.SQSClient,
+  queueUrl: string,
+  messages: readonly ReceivedMessage[],
+): Promise<number> {
+  let failed = 0;
+  for (let i = 0; i < messages.length; i += 10) {
+    const batch = messages.slice(i, i + 10);
+    try {
+      const result = await client.send(
+        new sdk.ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+      failed += result.Failed?.length ?? 0;
+    } catch {
+      failed += batch.length;
+    }
+  }
+  return failed;
+}
