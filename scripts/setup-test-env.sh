@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests start on loopback: moto (PyPI, into ./.venv), LocalStack
-# (PyPI, into ./.venv-localstack, on Python 3.13), redis-server and postgresql (Debian). fauxqs comes from npm
+# (PyPI, into ./.venv-localstack, on Python 3.13), redis-server and postgresql (Debian), and
+# cfn-lint (PyPI, into ./.venv-cfn-lint). fauxqs comes from npm
 # with the other dev dependencies. Idempotent and quiet when everything is in place, so `npm test`
 # runs it every time.
 set -euo pipefail
@@ -56,6 +57,18 @@ if ! compgen -G "$ls_static/service-catalog-*.dill" >/dev/null; then
   mkdir -p "$ls_static"
   FILESYSTEM_ROOT="$PWD/.venv-localstack/filesystem" OVERRIDE_IN_DOCKER=0 \
     .venv-localstack/bin/python -W ignore -m localstack.aws.spec
+fi
+
+# cfn-lint (PyPI) for the CLI's CloudFormation templates, in a virtualenv of its own: its
+# dependencies (jsonschema, aws-sam-translator, …) stay out of moto's.
+lint_requirements=libs/emulators/cfn-lint/requirements.txt
+lint_stamp=.venv-cfn-lint/.requirements.sha256
+lint_want=$(sha256sum "$lint_requirements" | cut -d' ' -f1)
+if [ ! -x .venv-cfn-lint/bin/cfn-lint ] || [ "$(cat "$lint_stamp" 2>/dev/null)" != "$lint_want" ]; then
+  echo "setup-test-env: installing cfn-lint into .venv-cfn-lint" >&2
+  python3 -m venv .venv-cfn-lint
+  .venv-cfn-lint/bin/pip install --quiet --disable-pip-version-check -r "$lint_requirements"
+  echo "$lint_want" > "$lint_stamp"
 fi
 
 if ! command -v redis-server >/dev/null 2>&1; then
