@@ -429,9 +429,9 @@ export abstract class SqlOutboxStore<THandle extends SqlQueryable>
   /** A transaction on a connection of the pool, outside any user code. */
   protected async inTransaction<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T> {
     return this.withClient(async (client) => {
-      await client.query('BEGIN');
+      // One round trip: the bound is a number of ours, so the simple protocol is safe here.
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${this.statementTimeoutMs}`);
       try {
-        await this.bound(client);
         const result = await fn(client);
         await client.query('COMMIT');
         return result;
