@@ -60,6 +60,8 @@ interface SelectorGroup {
 }
 
 const FIRST_DELIVERY: DeliveryInfo = { attempt: 1, trusted: true };
+/** What `publish` answers once it holds the events: settled, so one serves every caller. */
+const ACCEPTED: Promise<void> = Promise.resolve();
 
 /**
  * Delivers events inside the process through EventEmitter2. Each handler is its own subscriber:
@@ -156,7 +158,7 @@ export class InMemoryTransport implements Transport {
       queueMicrotask(this.flush);
     }
     for (const event of events) this.pending.push(event);
-    return Promise.resolve();
+    return ACCEPTED;
   }
 
   private readonly flush = (): void => {
