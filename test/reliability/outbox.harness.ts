@@ -8,7 +8,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventHandler, EventsModule, type EventOf } from '@nestjs-events/core';
+import {
+  currentHandlingContext,
+  EventHandler,
+  EventsModule,
+  type EventOf,
+} from '@nestjs-events/core';
 import type { OutboxStore } from '@nestjs-events/outbox';
 import { createOutboxTable, DynamoDbOutboxStore } from '@nestjs-events/outbox/dynamodb';
 import { PostgresOutboxStore } from '@nestjs-events/outbox/postgres';
@@ -36,6 +41,8 @@ export interface Arrival {
   readonly id: string;
   readonly seq: number;
   readonly aggregateId: string;
+  /** The delivery's attempt: above 1 when SQS handed the same message out again. */
+  readonly attempt: number;
 }
 
 /** What the broker delivered against what was committed. */
@@ -45,8 +52,13 @@ export interface OutboxAccounting {
   readonly delivered: number;
   /** Committed events that never arrived. */
   readonly lost: number;
-  /** Events that arrived more than once (the relay sent them twice). */
+  /**
+   * Events that reached the queue more than once (the relay, or the SNS client's retry of a call
+   * whose reply was lost, sent them twice): first deliveries counted per event.
+   */
   readonly twice: number;
+  /** Messages SQS handed out again (a receiver's slow delete), not counted in `twice`. */
+  readonly redelivered: number;
   /** Arrivals of events that were never committed (rolled back, or in flight at a kill). */
   readonly strangers: number;
   /** Aggregates whose events arrived out of their commit order (first arrivals). */
@@ -59,7 +71,13 @@ class Receiver {
 
   @EventHandler(ProbeEvent)
   receive(event: EventOf<typeof ProbeEvent>) {
-    this.arrivals.push({ id: event.id, seq: event.data.seq, aggregateId: event.aggregateId! });
+    const attempt = currentHandlingContext()?.attempt ?? 1;
+    this.arrivals.push({
+      id: event.id,
+      seq: event.data.seq,
+      aggregateId: event.aggregateId!,
+      attempt,
+    });
   }
 }
 
@@ -240,7 +258,11 @@ export class OutboxScenario {
   async account(): Promise<OutboxAccounting> {
     const committed = await this.committed();
     const times = new Map<string, number>();
-    for (const arrival of this.arrivals) times.set(arrival.id, (times.get(arrival.id) ?? 0) + 1);
+    let redelivered = 0;
+    for (const arrival of this.arrivals) {
+      if (arrival.attempt > 1) redelivered++;
+      else times.set(arrival.id, (times.get(arrival.id) ?? 0) + 1);
+    }
     let delivered = 0;
     let twice = 0;
     for (const [id, count] of times) {
@@ -260,14 +282,15 @@ export class OutboxScenario {
       if (last !== undefined && arrival.seq < last) outOfOrder.add(arrival.aggregateId);
       lastSeq.set(key, arrival.seq);
     }
-    return {
+    return (this.lastAccounting = {
       committed: committed.size,
       delivered,
       lost: committed.size - delivered,
       twice,
+      redelivered,
       strangers: [...times.keys()].filter((id) => !committed.has(id)).length,
       outOfOrder: [...outOfOrder],
-    };
+    });
   }
 
   /** Producers given disjoint `PRODUCE_FROM` ranges order their aggregates apart. */
@@ -314,7 +337,12 @@ export class OutboxScenario {
     recordRow({ ...row, seconds: this.seconds });
   }
 
+  /** The last accounting, printed when the scenario fails. */
+  private lastAccounting?: OutboxAccounting;
+
   async close(failed: boolean): Promise<void> {
+    if (failed && this.lastAccounting)
+      console.error(`${this.id}: ${JSON.stringify(this.lastAccounting)}`);
     await Promise.all(this.workers.map((worker) => worker.kill('SIGKILL')));
     const logs = process.env.RELIABILITY_LOGS;
     for (const worker of this.workers) {

@@ -5,6 +5,7 @@ import type {
   TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@nestjs-events/core';
 import { mapLimited } from '@nestjs-events/core/transport';
 import { currentOutboxScope, runInOutboxScope } from '../context/outbox.scope';
@@ -74,6 +75,7 @@ export class DynamoDbOutboxStore implements OutboxStore, InboxStore {
   private readonly inboxTtlMs: number;
   private readonly now: () => number;
   private counter = 0;
+  private readonly logger = new Logger('DynamoDbOutbox');
 
   constructor(options: DynamoDbOutboxStoreOptions) {
     if (!options?.tableName) throw new TypeError('DynamoDbOutboxStore: tableName is required.');
@@ -318,6 +320,13 @@ export class DynamoDbOutboxStore implements OutboxStore, InboxStore {
     } catch (error) {
       // The lease ran out and another relay claimed the item: its outcome is that relay's.
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (outcome.status === 'sent') {
+        this.logger.warn(
+          `Outbox item of event ${item.eventId?.S ?? '?'} was claimed by another relay while this ` +
+            `one sent it (the ${this.leaseMs} ms lease ran out, or the table let two claims through): ` +
+            'it may have been sent twice. Keep leaseMs above the relay’s sendTimeoutMs.',
+        );
+      }
     }
   }
 
