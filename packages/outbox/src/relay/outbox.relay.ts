@@ -161,6 +161,8 @@ export class OutboxRelay {
   private async loop(): Promise<void> {
     while (!this.stopping || Date.now() < this.drainUntil) {
       this.woken = false;
+      // A pass that began after the stop was asked for sees every row committed before it.
+      const drainPass = this.stopping;
       let claimed: number;
       let outcome = { sent: 0, failed: 0 };
       try {
@@ -201,7 +203,10 @@ export class OutboxRelay {
       // A full batch that moved means more is probably due: go on at once. One that sent nothing
       // (its rows wait for earlier ones held by another relay) waits like an empty one.
       if (claimed >= this.options.batchSize && outcome.sent > 0 && outcome.failed === 0) continue;
-      if (this.stopping) return;
+      if (this.stopping) {
+        if (drainPass) return;
+        continue;
+      }
       await this.pause(this.options.pollIntervalMs);
     }
   }
