@@ -79,6 +79,19 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     this.client = options.client ?? new this.sdk.DynamoDBClient(options.clientConfig ?? {});
   }
 
+  /**
+   * The table this store writes: its name, partition key and TTL attribute, as
+   * `createIdempotencyTable` creates it (on-demand, string key, TTL on). For infrastructure code:
+   * the `nestjs-events cloudformation` command reads it.
+   */
+  describeTable(): { tableName: string; keyAttribute: string; ttlAttribute: string } {
+    return {
+      tableName: this.tableName,
+      keyAttribute: this.keyAttribute,
+      ttlAttribute: this.ttlAttribute,
+    };
+  }
+
   async claim(key: string, { lockTtlMs, fingerprint }: ClaimOptions): Promise<ClaimResult> {
     const token = randomBytes(16).toString('base64url');
     for (let attempt = 1; ; attempt++) {
