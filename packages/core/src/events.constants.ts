@@ -21,3 +21,6 @@ export const EVENTS_TRANSPORTS = Symbol('nestjs-events:transports');
 
 /** Key under which an envelope remembers the definition that created it (non-enumerable). */
 export const EVENT_DEFINITION_REF = Symbol('nestjs-events:definition');
+
+/** @internal The module's EventTracer, or null when the option `tracing` is off. */
+export const EVENT_TRACER = Symbol('nestjs-events:tracer');

@@ -4,7 +4,7 @@ import { EventBus } from './bus/event-bus';
 import { EventFactory } from './definition/event.factory';
 import { StuckHandlers } from './dispatch/stuck-handlers';
 import { EventHandlerExplorer } from './discovery/event-handler.explorer';
-import { EVENTS_TRANSPORTS, IDEMPOTENCY_STORE } from './events.constants';
+import { EVENT_TRACER, EVENTS_TRANSPORTS, IDEMPOTENCY_STORE } from './events.constants';
 import { ConfigurableEventsModule, EVENTS_MODULE_OPTIONS } from './events-module.definition';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store';
@@ -12,6 +12,7 @@ import type { EventsModuleOptions } from './interfaces/events-module-options.int
 import { EventsDrainModule } from './lifecycle/events-drain.module';
 import { EventsLifecycle } from './lifecycle/events.lifecycle';
 import { EventsMonitor } from './monitor/events.monitor';
+import { EventTracer } from './observability/event-tracer';
 import { EventsMetrics } from './observability/events.metrics';
 import { InMemoryTransport } from './transport/in-memory.transport';
 import { SubscriptionFactory } from './subscription/subscription.factory';
@@ -37,6 +38,11 @@ const providers: Provider[] = [
     provide: IDEMPOTENCY_STORE,
     useFactory: (options: EventsModuleOptions) =>
       options.idempotency?.store ?? new MemoryIdempotencyStore(),
+    inject: [EVENTS_MODULE_OPTIONS],
+  },
+  {
+    provide: EVENT_TRACER,
+    useFactory: (options: EventsModuleOptions) => (options.tracing ? EventTracer.create() : null),
     inject: [EVENTS_MODULE_OPTIONS],
   },
   EventBus,

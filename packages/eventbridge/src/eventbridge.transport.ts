@@ -27,6 +27,11 @@ import { EventBridgePublisher } from './publishing/eventbridge.publisher';
  * messages come from Lambda through `createSqsLambdaHandler`.
  */
 export class EventBridgeTransport extends SqsConsumingTransport implements DescribesTopology {
+  /**
+   * Publishes to EventBridge, consumes from SQS (`messaging.system` of its spans). The
+   * OpenTelemetry registry has no value for EventBridge: `aws_eventbridge`, after `aws_sns`.
+   */
+  readonly messaging = this.messagingOf('aws_eventbridge');
   private readonly logger = new Logger(EventBridgeTransport.name);
   private readonly eventsClient: EventBridgeClient;
   private readonly sqsClient: SQSClient;

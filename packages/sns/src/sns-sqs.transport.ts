@@ -24,6 +24,8 @@ import type { SnsSqsTransportOptions } from './sns-sqs-transport-options.interfa
  * or, with `consume: 'lambda'`, its messages come from Lambda through `createSqsLambdaHandler`.
  */
 export class SnsSqsTransport extends SqsConsumingTransport implements DescribesTopology {
+  /** Publishes to SNS, consumes from SQS (`messaging.system` of its spans). */
+  readonly messaging = this.messagingOf('aws_sns');
   private readonly logger = new Logger(SnsSqsTransport.name);
   private readonly snsClient: SNSClient;
   private readonly sqsClient: SQSClient;

@@ -4,7 +4,11 @@ import {
   type Transport,
   type TransportHealth,
 } from '@nestjs-events/core';
-import type { EventSubscription, TransportContext } from '@nestjs-events/core/transport';
+import type {
+  EventSubscription,
+  TransportContext,
+  TransportMessaging,
+} from '@nestjs-events/core/transport';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsConsumption, type SqsConsumptionConfig } from './consuming/sqs.consumption';
 import type { PublisherHealthInput } from './health/transport-health';
@@ -51,6 +55,18 @@ export abstract class SqsConsumingTransport implements Transport, SqsLambdaConsu
       consume: queues.consume,
       ...consumption,
     });
+  }
+
+  /**
+   * Its spans' `messaging.*` attributes: `publish` is what it sends to; handlers consume from
+   * SQS, from the queue they are assigned to.
+   */
+  protected messagingOf(publish: string): TransportMessaging {
+    return {
+      publish,
+      consume: 'aws_sqs',
+      destinationOf: (queue) => this.consumption.queueNameFor(queue) ?? this.name,
+    };
   }
 
   /** How the transport's queues are consumed. */

@@ -25,6 +25,8 @@ import type { SqsTransportOptions } from './sqs-transport-options.interface';
  * `createSqsLambdaHandler`). Handlers pick a queue with `queue`; the first queue is the default.
  */
 export class SqsTransport extends SqsConsumingTransport implements DescribesTopology {
+  /** SQS both ways (`messaging.system` of its spans). */
+  readonly messaging = this.messagingOf('aws_sqs');
   private readonly logger = new Logger(SqsTransport.name);
   private readonly client: SQSClient;
   protected readonly publisher: SqsPublisher;

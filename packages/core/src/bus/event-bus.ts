@@ -1,10 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { inheritMetadata, metadataAtPublish } from '../context/event-context';
 import { definitionOf } from '../definition/define-event';
+import { EVENT_TRACER } from '../events.constants';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
 import { EventsMonitor } from '../monitor/events.monitor';
+import type { EventTracer } from '../observability/event-tracer';
 import type { Transport } from '../transport/transport.interface';
 import { TransportRegistry } from '../transport/transport.registry';
 import { assertEventEnvelope } from './envelope.check';
@@ -22,6 +24,7 @@ export class EventBus {
     @Inject(EVENTS_MODULE_OPTIONS) options: EventsModuleOptions,
     private readonly transports: TransportRegistry,
     private readonly monitor: EventsMonitor,
+    @Optional() @Inject(EVENT_TRACER) private readonly tracer: EventTracer | null = null,
   ) {
     this.source = options.source;
   }
@@ -40,8 +43,15 @@ export class EventBus {
 
   private send(event: EventEnvelope): Promise<void> {
     const transport = this.transports.forType(event.type);
+    if (this.tracer)
+      return this.tracer.send([event], transport, (traced) => this.sendTo(transport, traced));
     const sent = transport.publish([event]);
     return this.monitor.observed ? sent.then(() => this.reportPublished([event], transport)) : sent;
+  }
+
+  private async sendTo(transport: Transport, events: readonly EventEnvelope[]): Promise<void> {
+    await transport.publish(events);
+    this.reportPublished(events, transport);
   }
 
   /**
@@ -57,11 +67,13 @@ export class EventBus {
       if (group) group.push(event);
       else groups.set(transport, [event]);
     }
+    const { tracer } = this;
     await Promise.all(
-      [...groups].map(async ([transport, group]) => {
-        await transport.publish(group);
-        this.reportPublished(group, transport);
-      }),
+      [...groups].map(([transport, group]) =>
+        tracer
+          ? tracer.send(group, transport, (traced) => this.sendTo(transport, traced))
+          : this.sendTo(transport, group),
+      ),
     );
   }
 

@@ -15,6 +15,7 @@ import type { HandlerInvoker } from './handler-invoker.factory';
 import type { OutcomeReporter } from './outcome.reporter';
 import { RunDeadlines, type WatchedRun } from './run-deadlines';
 import type { StuckHandlers } from './stuck-handlers';
+import type { EventTracer, ProcessTarget } from '../observability/event-tracer';
 
 /** Everything one dispatcher needs, resolved and checked at bootstrap. */
 export interface EventDispatcherConfig {
@@ -41,6 +42,8 @@ export interface EventDispatcherConfig {
   readonly timeoutMs: number;
   /** Where runs that outlived their timeout are kept until they settle. */
   readonly stuck: StuckHandlers;
+  /** A consumer span per run, when the module option `tracing` is on. */
+  readonly tracing?: { readonly tracer: EventTracer; readonly target: ProcessTarget };
 }
 
 /**
@@ -75,6 +78,14 @@ export class EventDispatcher implements EventSubscription {
   }
 
   handle(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
+    const { tracing } = this.config;
+    if (!tracing) return this.deliver(received, delivery);
+    return tracing.tracer.process(received, delivery.attempt, tracing.target, () =>
+      this.deliver(received, delivery),
+    );
+  }
+
+  private deliver(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
     const started = performance.now();
     const context: HandlingContext = {
       event: received,

@@ -52,6 +52,13 @@ export interface EventsModuleOptions {
    */
   metrics?: boolean | EventsMetricsOptions;
   /**
+   * OpenTelemetry spans through `@opentelemetry/api` (an optional peer: install it to turn this
+   * on): a producer span per publish, whose context each event carries as its `traceparent`,
+   * and a consumer span per handler run, child of it. See the README's Tracing section.
+   * @default false
+   */
+  tracing?: boolean;
+  /**
    * Include each event's `data` in the log records about it (handler failures, retries, dead
    * letters). Ids, type, version, correlation and causation are always there; payloads are left
    * out unless asked for, as they often hold personal data. Transports you construct yourself

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ExternalContextCreator, ModuleRef } from '@nestjs/core';
 import { compilePattern } from '@nestjs-events/event-patterns';
 import type { EventHandlerMetadata } from '../decorators/event-handler.decorator';
@@ -7,7 +7,8 @@ import { EventDispatcher } from '../dispatch/event.dispatcher';
 import { HandlerInvokerFactory, type HandlerInvoker } from '../dispatch/handler-invoker.factory';
 import { OutcomeReporter } from '../dispatch/outcome.reporter';
 import { EventsConfigurationError } from '../errors/events-configuration.error';
-import { IDEMPOTENCY_STORE } from '../events.constants';
+import { EVENT_TRACER, IDEMPOTENCY_STORE } from '../events.constants';
+import { EventTracer } from '../observability/event-tracer';
 import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { IdempotencyOptions } from '../idempotency/idempotency-options.interface';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface';
@@ -60,6 +61,7 @@ export class SubscriptionFactory {
     @Inject(EVENTS_MODULE_OPTIONS) private readonly options: EventsModuleOptions,
     @Inject(IDEMPOTENCY_STORE) store: IdempotencyStore,
     private readonly stuck: StuckHandlers,
+    @Optional() @Inject(EVENT_TRACER) private readonly tracer: EventTracer | null = null,
   ) {
     this.invokers = new HandlerInvokerFactory(contextCreator, moduleRef);
     this.idempotency = new IdempotentRunner(store);
@@ -97,7 +99,7 @@ export class SubscriptionFactory {
       () => new RetryPolicy(RetryPolicy.merge(this.options.retry, options.retry)),
     );
     const transport = options.transport ?? this.transports.default.name;
-    this.transports.get(transport, where);
+    const consumedFrom = this.transports.get(transport, where);
     const timeoutMs = handlerTimeout(
       where,
       options.timeoutMs ?? this.options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
@@ -116,6 +118,12 @@ export class SubscriptionFactory {
       outcome: new OutcomeReporter(handler, retry, this.monitor, this.options.logPayloads),
       timeoutMs,
       stuck: this.stuck,
+      tracing: this.tracer
+        ? {
+            tracer: this.tracer,
+            target: EventTracer.targetOf(consumedFrom, handler, options.queue),
+          }
+        : undefined,
     });
     return { transport, subscription };
   }

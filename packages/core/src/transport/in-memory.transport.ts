@@ -74,6 +74,8 @@ const ACCEPTED: Promise<void> = Promise.resolve();
  * `clearDeadLetters()` to start afresh.
  */
 export class InMemoryTransport implements Transport {
+  /** `messaging.system` of its spans: the registry has no value for an in-process bus. */
+  readonly messaging = { publish: 'in_memory', consume: 'in_memory' } as const;
   readonly name: string;
   private readonly logger = new Logger(InMemoryTransport.name);
   private readonly eventLogger: EventLogger;

@@ -27,6 +27,7 @@ export type {
   Transport,
   TransportContext,
   TransportHealth,
+  TransportMessaging,
   TransportMonitor,
   TransportNotification,
 } from './transport.interface';

@@ -96,6 +96,16 @@ export interface DeliveryLedger {
   mark(delivery: string, marks: readonly string[]): Promise<void>;
 }
 
+/** `messaging.*` attributes of a transport's spans. */
+export interface TransportMessaging {
+  /** `messaging.system` of what it publishes to, e.g. `aws_sns`. */
+  readonly publish: string;
+  /** `messaging.system` of what its handlers consume from, e.g. `aws_sqs`. */
+  readonly consume: string;
+  /** `messaging.destination.name` a handler consumes from, given its `queue` option. */
+  destinationOf?(queue: string | undefined): string;
+}
+
 /** What `start` is given. */
 export interface TransportContext {
   readonly monitor: TransportMonitor;
@@ -112,10 +122,13 @@ export interface TransportContext {
 export interface Transport {
   /** Name used by `routes` and by the handler option `transport`. */
   readonly name: string;
+  /** How its spans describe it when tracing is on (OpenTelemetry messaging conventions). */
+  readonly messaging?: TransportMessaging;
   /** Sends envelopes; resolves when the transport has accepted all of them, rejects otherwise. */
   publish(events: readonly EventEnvelope[]): Promise<void>;
   subscribe(subscription: EventSubscription): void;
-  start(context: TransportContext): Promise<void>;
+  /** `context` is always given by the EventsModule; a transport started by hand may lack it. */
+  start(context?: TransportContext): Promise<void>;
   /** Stops consuming, waits for in-flight handlers up to `deadlineMs`, flushes what is pending. */
   stop(options: { deadlineMs: number }): Promise<void>;
   health(): TransportHealth | Promise<TransportHealth>;

@@ -24,7 +24,8 @@ describe('toPutEventsEntry', () => {
       DetailType: 'order.created',
       Detail: expect.any(String),
       Time: new Date('2025-03-04T05:06:07.089Z'),
-      TraceHeader: envelope.metadata.traceparent,
+      // The traceparent's ids in X-Ray's form; the traceparent itself stays in Detail.
+      TraceHeader: 'Root=1-0af76519-16cd43dd8448eb211c80319c;Parent=b7ad6b7169203331;Sampled=1',
     });
     expect(JSON.parse(entry.Detail!)).toEqual({
       id: envelope.id,

@@ -51,9 +51,24 @@ export function toPutEventsEntry(
   };
   const time = new Date(event.occurredAt);
   if (!Number.isNaN(time.getTime())) entry.Time = time;
-  const { traceparent } = event.metadata;
-  if (typeof traceparent === 'string' && traceparent) entry.TraceHeader = traceparent;
+  const traceHeader = xrayTraceHeader(event.metadata.traceparent);
+  if (traceHeader) entry.TraceHeader = traceHeader;
   return entry;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{8})([0-9a-f]{24})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * `TraceHeader` takes an X-Ray trace header (`X-Amzn-Trace-Id`), not a W3C `traceparent`: the
+ * same trace and parent ids in X-Ray's form (`Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>`),
+ * as the X-Ray propagators map them. The envelope keeps the `traceparent` itself in `Detail`.
+ */
+export function xrayTraceHeader(traceparent: unknown): string | undefined {
+  const match = typeof traceparent === 'string' && TRACEPARENT.exec(traceparent);
+  if (!match) return undefined;
+  const [, epoch, unique, parent, flags] = match;
+  const sampled = parseInt(flags, 16) & 1;
+  return `Root=1-${epoch}-${unique};Parent=${parent};Sampled=${sampled}`;
 }
 
 /**

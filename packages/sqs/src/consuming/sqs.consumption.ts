@@ -120,6 +120,11 @@ export class SqsConsumption {
     this.subscriptions.set(queue, list);
   }
 
+  /** The queue a handler with the `queue` option `queue` consumes from. */
+  queueNameFor(queue: string | undefined): string | undefined {
+    return queue ?? this.queues[0]?.name;
+  }
+
   /** Queues with at least one handler. */
   consumed(): ConsumedQueue[] {
     return this.group([...this.subscriptions.values()].flat());
