@@ -127,6 +127,13 @@ describe('OutboxTransport', () => {
     ]);
   });
 
+  it('describes itself as the wrapped transport does', () => {
+    const messaging = { publish: 'aws_sns', consume: 'aws_sqs' };
+    const inner = Object.assign(new RecordingTransport('t'), { messaging });
+    const transport = withOutbox(inner, { store: new ListStore(), relay: false });
+    expect(transport.messaging).toBe(messaging);
+  });
+
   it('orders by the orderKey option', async () => {
     const store = new ListStore();
     const transport = withOutbox(new RecordingTransport('t'), {

@@ -32,6 +32,9 @@ export interface OutboxTransportOptions {
   relay?: OutboxRelayOptions | false;
 }
 
+/** The type of a transport's optional `messaging` description, whatever the core version has. */
+type MessagingOf<T> = T extends { readonly messaging?: infer M } ? M : never;
+
 /**
  * A transport that writes what is published inside an outbox transaction to the outbox, in that
  * transaction, instead of sending it; the relay sends it through the wrapped transport after the
@@ -40,6 +43,8 @@ export interface OutboxTransportOptions {
  */
 export class OutboxTransport implements Transport {
   readonly name: string;
+  /** What the wrapped transport says it publishes to (for tracing), when it says. */
+  readonly messaging?: MessagingOf<Transport>;
   /** This instance's relay, when it runs one. */
   readonly relay: OutboxRelay | undefined;
   private readonly store: OutboxStore;
@@ -57,6 +62,7 @@ export class OutboxTransport implements Transport {
       );
     }
     this.name = inner.name;
+    this.messaging = (inner as { readonly messaging?: MessagingOf<Transport> }).messaging;
     this.store = options.store;
     this.orderKey = options.orderKey ?? ((event) => event.aggregateId);
     this.outside = options.outsideTransaction ?? 'direct';
