@@ -33,7 +33,9 @@ export function collectEventLeaves(
   // Created on first use: most events have no arrays at pattern paths and fit the limits.
   let inArray: boolean[] | undefined;
   let overflowed: Set<PathNode> | undefined;
-  let elementCounts: Uint32Array | undefined;
+  // By trie node id. A plain array: a typed array sized to the trie would cost an allocation that
+  // grows with the number of pattern paths, for every event that has an array.
+  let elementCounts: number[] | undefined;
   let arrayCount = 0;
 
   const overflow = (node: PathNode): boolean => {
@@ -55,9 +57,10 @@ export function collectEventLeaves(
     if (level > MAX_EVENT_DEPTH) return overflow(node);
     if (Array.isArray(value)) {
       const elements: readonly unknown[] = value;
-      elementCounts ??= new Uint32Array(trie.nodeCount);
-      elementCounts[node.id] += elements.length;
-      if (elementCounts[node.id] > MAX_EVENT_ARRAY_ELEMENTS) return overflow(node);
+      elementCounts ??= [];
+      const elementCount = (elementCounts[node.id] ?? 0) + elements.length;
+      elementCounts[node.id] = elementCount;
+      if (elementCount > MAX_EVENT_ARRAY_ELEMENTS) return overflow(node);
       const id = arrayCount++;
       for (let index = 0; index < elements.length; index++) {
         const element = toJson(elements[index], null);
