@@ -226,6 +226,36 @@ export class OutboxScenario {
     return result;
   }
 
+  /** Inbox scenarios: event id → how many effects it has, and the worker of one of them. */
+  async effects(): Promise<Map<string, { count: number; worker: string }>> {
+    const result = new Map<string, { count: number; worker: string }>();
+    const add = (eventId: string, worker: string) => {
+      const known = result.get(eventId);
+      if (known) known.count++;
+      else result.set(eventId, { count: 1, worker });
+    };
+    if (this.pool) {
+      const { rows } = await this.pool.query<{ event_id: string; worker: string }>(
+        `SELECT event_id, worker FROM "${this.entityTable}"`,
+      );
+      for (const row of rows) add(row.event_id, row.worker);
+      return result;
+    }
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo!.send(
+        new ScanCommand({
+          TableName: this.entityTable,
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) add(item.eventId.S!, item.worker.S!);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return result;
+  }
+
   async committedCount(): Promise<number> {
     if (this.pool) {
       const { rows } = await this.pool.query<{ n: number }>(

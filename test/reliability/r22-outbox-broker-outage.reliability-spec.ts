@@ -6,7 +6,7 @@ import { OutboxScenario, withOutboxScenario } from './outbox.harness';
 
 jest.setTimeout(180_000);
 
-const EVENTS = 2000;
+const RUNS = { postgres: { events: 2000 }, dynamodb: { events: 400 } } as const;
 const OUTAGE_MS = 5000;
 
 const describeActions = (actions: Record<string, number>) =>
@@ -18,9 +18,10 @@ const describeActions = (actions: Record<string, number>) =>
  * The relay's broker (SNS, through a fault proxy) goes away for 5 s while the producer keeps
  * committing: the relay backs off, then sends everything, in order per aggregate.
  */
-describe('R22 outbox broker outage', () => {
+describe.each(['postgres', 'dynamodb'] as const)('R22 outbox broker outage (%s)', (kind) => {
   it('backs off while the broker is down, then sends every committed event in order', () =>
-    withOutboxScenario(new OutboxScenario('R22', 'postgres'), async (scenario) => {
+    withOutboxScenario(new OutboxScenario('R22', kind), async (scenario) => {
+      const EVENTS = RUNS[kind].events;
       await scenario.setup();
       await scenario.startReceiver();
       const proxy = await FaultProxy.start(endpointOf('fauxqs'));
@@ -62,7 +63,7 @@ describe('R22 outbox broker outage', () => {
         expect(outage.requests).toBeLessThan(100);
         expect(metrics?.failed).toBeGreaterThan(0);
         scenario.record({
-          scenario: 'R22 outbox: broker down 5 s (postgres)',
+          scenario: `R22 outbox: broker down 5 s (${kind})`,
           sent: result.committed,
           applied: result.delivered,
           twice: result.twice,
