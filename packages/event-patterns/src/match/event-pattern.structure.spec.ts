@@ -204,6 +204,11 @@ describe('matchesPattern: $or', () => {
       { $or: [{ type: ['a'] }, { type: ['b'] }, { metadata: { ip: [{ cidr: '10.0.0.0/8' }] } }] },
       true,
     ],
+    [
+      'alternatives sharing a value, by the other value of the second',
+      { $or: [{ type: ['order.paid', 'x'] }, { type: ['order.placed', 'x'] }] },
+      true,
+    ],
   ])('%s', (_what, pattern, expected) => {
     expect(matchesPattern(pattern, order)).toBe(expected);
   });
