@@ -47,7 +47,8 @@ const shared = {
     '^@nestjs-events/terminus$': '<rootDir>/packages/terminus/src/index.ts',
     '^@nestjs-events/outbox$': '<rootDir>/packages/outbox/src/index.ts',
     '^@nestjs-events/cli$': '<rootDir>/packages/cli/src/index.ts',
-    '^@nestjs-events/outbox/(postgres|typeorm|dynamodb)$': '<rootDir>/packages/outbox/src/$1/index.ts',
+    '^@nestjs-events/outbox/(postgres|typeorm|dynamodb)$':
+      '<rootDir>/packages/outbox/src/$1/index.ts',
     '^@sample/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@sample/emulators$': '<rootDir>/libs/emulators/src/index.ts',
     '^@sample/events-config$': '<rootDir>/libs/events-config/src/index.ts',
