@@ -264,7 +264,7 @@ EOF
 }
 
 tarballs=()
-for dir in packages/core packages/event-patterns packages/sqs packages/sns packages/eventbridge; do
+for dir in packages/core packages/event-patterns packages/sqs packages/sns packages/eventbridge packages/cli; do
   tarballs+=("$(tarball_of "$dir")")
 done
 
@@ -281,6 +281,9 @@ for nest in 11 12; do
     skip "nest $nest: compile and boot" 'install failed'
     continue
   fi
+  # The CLI's bin, as npx runs it from the installed tarball.
+  check "nest $nest: npx nestjs-events --help" 30 \
+    bash -c 'cd "$1" && npx --no-install nestjs-events --help | grep -q "Usage: nestjs-events"' _ "$app"
   check "nest $nest: @nestjs/core $nest.x installed" 10 \
     node -e 'const v = require(process.argv[1] + "/node_modules/@nestjs/core/package.json").version; console.log(v); process.exit(v.split(".")[0] === process.argv[2] ? 0 : 1)' "$app" "$nest"
 
