@@ -49,7 +49,9 @@ export function buildAsyncApiDocument(app: ApplicationTopology): AsyncApiResult 
   const channels: Json = {};
   const operations: Json = {};
   for (const transport of app.transports) {
-    if (transport.topology) describeTransport(transport, transport.topology, channels, operations);
+    if (transport.topology) {
+      describeTransport(transport, transport.topology, app.accepts, channels, operations);
+    }
   }
   return {
     document: {
@@ -71,12 +73,14 @@ export function buildAsyncApiDocument(app: ApplicationTopology): AsyncApiResult 
 function describeTransport(
   view: TransportView,
   topology: TransportTopology,
+  accepts: readonly EventDefinition[],
   channels: Json,
   operations: Json,
 ): void {
+  const handled = [...view.handlers.flatMap((h) => h.definitions), ...accepts];
   const definitionsOf = (types: readonly string[], published: boolean) =>
-    [...(published ? view.publishes : []), ...view.handlers.flatMap((h) => h.definitions)].filter(
-      (definition) => types.includes(definition.type),
+    [...(published ? view.publishes : []), ...handled].filter((definition) =>
+      types.includes(definition.type),
     );
   const channel = (key: string, body: Json, definitions: readonly EventDefinition[]) => {
     const refs: Json = {};
@@ -208,7 +212,12 @@ function describeTransport(
       title: `${handler.handler} handles ${handler.eventTypes.join(', ')}`,
       channel: channelRef(channelId),
       ...(handler.definitions.length
-        ? { messages: handler.definitions.map((d) => messageRef(channelId, messageId(d))) }
+        ? {
+            messages: [
+              ...handler.definitions,
+              ...accepts.filter((old) => handler.definitions.some((d) => d.type === old.type)),
+            ].map((d) => messageRef(channelId, messageId(d))),
+          }
         : {}),
       'x-nestjs-events': {
         handler: handler.handler,

@@ -8,6 +8,9 @@ export function eventVersionsOf(app: ApplicationTopology): EventDefinition[] {
     const definitions = [
       ...transport.publishes,
       ...transport.handlers.flatMap((handler) => handler.definitions),
+      ...app.accepts.filter((old) =>
+        transport.handlers.some((handler) => handler.eventTypes.includes(old.type)),
+      ),
     ];
     for (const definition of definitions) {
       byKey.set(messageId(definition), byKey.get(messageId(definition)) ?? definition);

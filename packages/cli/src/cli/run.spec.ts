@@ -116,6 +116,7 @@ describe('nestjs-events CLI on the sample', () => {
       expect(parsed.asyncapi).toBe('3.0.0');
       expect(Object.keys(parsed.components.messages)).toEqual([
         'email.sent.v1',
+        'order.created.v1',
         'order.created.v2',
         'payment.authorized.v1',
         'points.credited.v1',
@@ -132,7 +133,13 @@ describe('nestjs-events CLI on the sample', () => {
         },
       });
       expect(parsed.operations['send-email.sent.v1'].action).toBe('send');
-      expect(parsed.operations['receive-PointsHandler.onOrderCreated'].action).toBe('receive');
+      expect(parsed.operations['receive-PointsHandler.onOrderCreated']).toMatchObject({
+        action: 'receive',
+        messages: [
+          { $ref: '#/channels/queue-notifications/messages/order.created.v2' },
+          { $ref: '#/channels/queue-notifications/messages/order.created.v1' },
+        ],
+      });
     },
   );
 

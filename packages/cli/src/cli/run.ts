@@ -111,6 +111,7 @@ async function topology(args: ParsedArgs, io: CliIo): Promise<number> {
 function jsonView(app: ApplicationTopology): unknown {
   return {
     ...app,
+    accepts: app.accepts.map(({ type, version }) => ({ type, version })),
     transports: app.transports.map((transport) => ({
       ...transport,
       handlers: transport.handlers.map(({ definitions, ...handler }) => ({

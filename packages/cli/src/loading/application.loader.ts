@@ -19,6 +19,8 @@ export interface LoadedApplication {
   readonly transports: readonly Transport[];
   readonly routes: Readonly<Record<string, string>>;
   readonly publishes: readonly EventDefinition[];
+  /** Older versions the handlers take (upcast on arrival), from the config. */
+  readonly accepts?: readonly EventDefinition[];
   /** The `idempotency.store` of the options, when one is given. */
   readonly idempotencyStore?: unknown;
   readonly title?: string;
@@ -90,6 +92,7 @@ export async function loadApplication(
       transports,
       routes: options.routes ?? {},
       publishes: config.publishes ?? [],
+      accepts: config.accepts ?? [],
       idempotencyStore: options.idempotency?.store,
       title: config.title,
       version: config.version,

@@ -27,6 +27,12 @@ export interface NestjsEventsConfig {
    * @default none
    */
   publishes?: readonly EventDefinition[];
+  /**
+   * Older versions of the events the handlers take, which arrive and are upcast before the
+   * handlers see them: each is a message of the AsyncAPI document and a schema of its own.
+   * @default none
+   */
+  accepts?: readonly EventDefinition[];
   /** Title of the AsyncAPI document. @default the `source` of the EventsModule options */
   title?: string;
   /** Version of the application in the AsyncAPI document. @default '1.0.0' */

@@ -28,6 +28,8 @@ export interface TransportView {
 export interface ApplicationTopology {
   readonly name: string;
   readonly transports: readonly TransportView[];
+  /** Older versions the handlers take, upcast on arrival. */
+  readonly accepts: readonly EventDefinition[];
   readonly idempotencyTable?: IdempotencyTable;
   readonly title?: string;
   readonly version?: string;
@@ -59,6 +61,7 @@ export function describeApplication(app: LoadedApplication): ApplicationTopology
   }
   return {
     name: app.name,
+    accepts: app.accepts ?? [],
     title: app.title,
     version: app.version,
     idempotencyTable: tableOf(app.idempotencyStore),
