@@ -242,6 +242,8 @@ async function main(): Promise<void> {
   console.log(machine());
   const [fauxqs, postgres] = await Promise.all([startFauxqs(), startPostgres()]);
   const pool = new Pool({ connectionString: postgres.endpoint, max: WRITERS + 10 });
+  // An idle connection that the server ends (at its stop) is reported here instead of thrown.
+  pool.on('error', (error) => console.warn(`bench: idle PostgreSQL connection: ${error.message}`));
   const aws = { endpoint: fauxqs.endpoint, region: REGION, credentials: CREDENTIALS };
   const setup: Setup = {
     endpoint: fauxqs.endpoint,

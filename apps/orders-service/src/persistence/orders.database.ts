@@ -1,4 +1,4 @@
-import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Transport } from '@nestjs-events/core';
 import { withOutbox } from '@nestjs-events/outbox';
 import { PostgresOutboxStore } from '@nestjs-events/outbox/postgres';
@@ -10,6 +10,7 @@ import type { Order } from '../orders/order';
  * outbox in the order's own transaction; this process's memory otherwise (the bare demo).
  */
 export class OrdersDatabase implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(OrdersDatabase.name);
   private readonly memory = new Map<string, Order>();
   private readonly pool?: Pool;
   /** The outbox the service's transports are wrapped with, when orders are in PostgreSQL. */
@@ -22,6 +23,10 @@ export class OrdersDatabase implements OnModuleInit, OnApplicationShutdown {
         max: 10,
         connectionTimeoutMillis: 5000,
       });
+      // node-postgres emits idle connections' errors (a server restart) on the pool: log them.
+      this.pool.on('error', (error) =>
+        this.logger.warn(`Idle PostgreSQL connection failed: ${error.message}`),
+      );
       this.outbox = new PostgresOutboxStore({ pool: this.pool });
     }
   }

@@ -39,6 +39,7 @@ export class OutboxWorkerModule {
     const pool = config.databaseUrl
       ? new Pool({ connectionString: config.databaseUrl, max: config.aggregates + 10 })
       : undefined;
+    pool?.on('error', (error) => console.warn(`idle PostgreSQL connection: ${error.message}`));
     const dynamo = config.dynamoEndpoint
       ? new DynamoDBClient({ endpoint: config.dynamoEndpoint, region })
       : undefined;
