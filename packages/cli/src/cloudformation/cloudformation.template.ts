@@ -75,7 +75,7 @@ class TemplateBuilder {
       KeySchema: [{ AttributeName: table.keyAttribute, KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
     });
-    this.output(`${id}Name`, `Idempotency table ${table.tableName}`, ref(id));
+    this.output(`${id}Arn`, `ARN of the idempotency table ${table.tableName}`, arnOf(id));
   }
 
   private addBus(name: string, create: boolean): void {
@@ -90,7 +90,8 @@ class TemplateBuilder {
     });
     // Ref of an event bus is its name.
     this.buses.set(name, ref(id));
-    this.output(`${id}Name`, `Event bus ${name}`, ref(id));
+    // Not `<id>Name`: that is the parameter's logical id.
+    this.output(`${id}Arn`, `ARN of the event bus ${name}`, arnOf(id));
   }
 
   private addTopic(topic: TopologyTopic): void {
@@ -109,7 +110,7 @@ class TemplateBuilder {
       ...(topic.fifo ? { FifoTopic: true, ContentBasedDeduplication: false } : {}),
     });
     this.topics.set(topic.name, ref(id));
-    this.output(`${id}Arn`, `Topic ${topic.name}`, ref(id));
+    this.output(`${id}Arn`, `ARN of the topic ${topic.name}`, ref(id));
   }
 
   private addQueue(queue: TopologyQueue): void {
@@ -134,7 +135,7 @@ class TemplateBuilder {
       RedrivePolicy: { deadLetterTargetArn: arnOf(dlqId), maxReceiveCount: queue.maxReceiveCount },
     });
     this.queues.set(queue.name, id);
-    this.output(`${id}Url`, `Queue ${queue.name}`, ref(id));
+    this.output(`${id}Url`, `URL of the queue ${queue.name}`, ref(id));
   }
 
   /** A queue without a redrive policy: a dead-letter queue. */
