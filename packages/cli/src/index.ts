@@ -1,6 +1,10 @@
 export type { NestjsEventsConfig, CliEventsOptions } from './loading/cli-config.interface';
 export { runCli, type CliIo } from './cli/run';
-export { loadApplication, type LoadedApplication } from './loading/application.loader';
+export {
+  loadApplication,
+  type ApplicationReference,
+  type LoadedApplication,
+} from './loading/application.loader';
 export {
   describeApplication,
   type ApplicationTopology,
@@ -8,6 +12,7 @@ export {
   type TransportView,
 } from './topology/application-topology';
 export { printTopology } from './topology/topology.printer';
+export { loadTopology } from './topology/load-topology';
 export {
   buildCloudFormationTemplate,
   type CloudFormationTemplate,
