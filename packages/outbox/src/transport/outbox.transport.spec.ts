@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { EventEnvelope, Transport } from '@nestjs-events/core';
 import { runInOutboxScope } from '../context/outbox.scope';
 import { OutboxStoreMismatchError, OutboxTransactionRequiredError } from '../outbox.errors';
@@ -111,6 +112,14 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 describe('OutboxTransport', () => {
+  // The relay logs the store failures these tests cause on purpose.
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']);
+  });
+
   it('keeps the wrapped transport’s name and writes a publish in a scope to its transaction', async () => {
     const store = new ListStore();
     const inner = new RecordingTransport('sns-sqs');
