@@ -85,10 +85,31 @@ describe.each(EVENTBRIDGE_EMULATORS)('EventBridge consumer and provisioning on %
     const { Targets } = await events.send(
       new ListTargetsByRuleCommand({ Rule: `${queue}-events`, EventBusName: bus }),
     );
-    expect(Targets).toEqual([{ Id: 'queue', Arn: Attributes!.QueueArn }]);
+    const { deadLetterTargetArn } = JSON.parse(Attributes!.RedrivePolicy!) as {
+      deadLetterTargetArn: string;
+    };
+    // What the bus cannot deliver to the queue goes to the queue's dead-letter queue.
+    expect(Targets).toEqual([
+      { Id: 'queue', Arn: Attributes!.QueueArn, DeadLetterConfig: { Arn: deadLetterTargetArn } },
+    ]);
     expect(JSON.parse(Attributes!.RedrivePolicy!)).toMatchObject({
       deadLetterTargetArn: expect.stringMatching(new RegExp(`:${queue}-dlq$`)),
       maxReceiveCount: 5,
+    });
+    const deadLetter = await queues.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: await queues.url(`${queue}-dlq`),
+        AttributeNames: ['Policy'],
+      }),
+    );
+    expect(JSON.parse(deadLetter.Attributes!.Policy!)).toMatchObject({
+      Statement: [
+        {
+          Principal: { Service: 'events.amazonaws.com' },
+          Resource: deadLetterTargetArn,
+          Condition: { ArnEquals: { 'aws:SourceArn': rule.Arn } },
+        },
+      ],
     });
     expect(JSON.parse(Attributes!.Policy!)).toMatchObject({
       Statement: [

@@ -11,6 +11,7 @@ import {
 import {
   clientConfig,
   describeClientTarget,
+  serviceQueuePolicy,
   snsUnwrapper,
   SqsConsumingTransport,
 } from '@nestjs-events/sqs/transport';
@@ -99,11 +100,14 @@ export class EventBridgeTransport extends SqsConsumingTransport implements Descr
     const provisioner = new EventBridgeProvisioner(this.eventsClient, this.eventBusName);
     const notes: string[] = [];
     const groups = this.consumption.group(subscriptions);
-    const rules = groups.map((group) => provisioner.describeRule(group, notes));
+    const queues = groups.map((group) => this.consumption.describeQueue(group));
+    const rules = groups.map((group, index) =>
+      provisioner.describeRule({ ...group, deadLetterQueue: queues[index].deadLetterQueue }, notes),
+    );
     return {
       transport: this.name,
       kind: 'eventbridge',
-      queues: groups.map((group) => this.consumption.describeQueue(group)),
+      queues,
       topics: [],
       subscriptions: [],
       buses: [
@@ -114,11 +118,22 @@ export class EventBridgeTransport extends SqsConsumingTransport implements Descr
         },
       ],
       rules,
-      queuePolicies: rules.map((rule) => ({
-        queue: rule.targets[0].queue,
-        service: 'events.amazonaws.com',
-        sources: [{ kind: 'rule', name: rule.name }],
-      })),
+      // The queue and its dead-letter queue take what the rule sends and could not deliver.
+      queuePolicies: rules.flatMap((rule) =>
+        rule.targets.flatMap(({ queue, deadLetterQueue }) =>
+          [queue, deadLetterQueue].flatMap((name) =>
+            name
+              ? [
+                  {
+                    queue: name,
+                    service: 'events.amazonaws.com',
+                    sources: [{ kind: 'rule' as const, name: rule.name }],
+                  },
+                ]
+              : [],
+          ),
+        ),
+      ),
       notes,
     };
   }
@@ -130,6 +145,10 @@ export class EventBridgeTransport extends SqsConsumingTransport implements Descr
     for (const queue of queues) {
       const ruleArn = await provisioner.provisionRule(queue);
       await this.consumption.setQueuePolicy(queue.url, provisioner.queuePolicy(queue, ruleArn));
+      await this.consumption.setQueuePolicy(
+        queue.deadLetter.url,
+        serviceQueuePolicy(queue.deadLetter.arn, 'events.amazonaws.com', ruleArn),
+      );
     }
     this.logger.log(`Provisioned bus "${this.eventBusName}" and ${queues.length} queue(s)`);
   }

@@ -53,7 +53,12 @@ export interface TopologyRule {
   readonly bus: string;
   readonly pattern: object;
   readonly description: string;
-  readonly targets: readonly { readonly id: string; readonly queue: string }[];
+  readonly targets: readonly {
+    readonly id: string;
+    readonly queue: string;
+    /** Where the bus puts events it could not deliver to `queue` (the target's DLQ). */
+    readonly deadLetterQueue?: string;
+  }[];
 }
 
 /** The access policy of a queue: which AWS service may send to it, from which topics or rules. */

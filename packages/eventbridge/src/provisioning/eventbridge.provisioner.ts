@@ -17,6 +17,8 @@ export interface QueueToProvision {
   readonly arn: string;
   readonly options: { readonly name: string };
   readonly deadLetterQueue?: string;
+  /** The dead-letter queue, which also takes what the bus could not deliver to the queue. */
+  readonly deadLetter?: { readonly arn: string };
   /** Event types and selectors (`order.*`) its handlers take. */
   readonly eventTypes: readonly string[];
   /** The handlers reading from it. */
@@ -26,6 +28,8 @@ export interface QueueToProvision {
 /** What a queue's rule is built from. */
 export interface QueueToDescribe {
   readonly options: { readonly name: string };
+  /** The queue's dead-letter queue: the rule's target puts what it cannot deliver there. */
+  readonly deadLetterQueue?: string;
   readonly eventTypes: readonly string[];
   readonly subscriptions: readonly SubscriptionOutline[];
 }
@@ -81,7 +85,11 @@ export class EventBridgeProvisioner {
       new EventBridge.PutTargetsCommand({
         Rule: rule.name,
         EventBusName: this.eventBusName,
-        Targets: rule.targets.map(({ id }) => ({ Id: id, Arn: queue.arn })),
+        Targets: rule.targets.map(({ id }) => ({
+          Id: id,
+          Arn: queue.arn,
+          ...(queue.deadLetter && { DeadLetterConfig: { Arn: queue.deadLetter.arn } }),
+        })),
       }),
     );
     if (targets.FailedEntryCount) {
@@ -103,6 +111,7 @@ export class EventBridgeProvisioner {
    * what `describeTopology` reports.
    */
   describeRule(queue: QueueToDescribe, notes?: string[]): TopologyRule {
+    const { deadLetterQueue } = queue;
     const name = queue.options.name;
     const rule = ruleNameFor(name);
     const pattern = this.rulePattern(queue, notes);
@@ -119,7 +128,9 @@ export class EventBridgeProvisioner {
       bus: eventBusNameOf(this.eventBusName),
       pattern,
       description: `Events for the handlers of SQS queue ${name} (@nestjs-events/eventbridge)`,
-      targets: [{ id: QUEUE_TARGET_ID, queue: name }],
+      targets: [
+        { id: QUEUE_TARGET_ID, queue: name, ...(deadLetterQueue ? { deadLetterQueue } : {}) },
+      ],
     };
   }
 

@@ -50,6 +50,8 @@ export interface ProvisionedQueue extends ConsumedQueue {
   readonly url: string;
   readonly arn: string;
   readonly deadLetterQueue: string;
+  /** The dead-letter queue's URL and ARN. */
+  readonly deadLetter: { readonly url: string; readonly arn: string };
 }
 
 export interface SqsConsumptionConfig {

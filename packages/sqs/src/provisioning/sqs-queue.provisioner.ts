@@ -16,6 +16,11 @@ export interface CreatedQueue {
   readonly arn: string;
 }
 
+/** A queue as created with its dead-letter queue. */
+export interface CreatedQueueWithDeadLetter extends CreatedQueue {
+  readonly deadLetter: CreatedQueue;
+}
+
 /**
  * Creates SQS queues for local development and tests: a queue with its dead-letter queue and
  * redrive policy, then the access policy that lets a broker send to it. Every call is idempotent,
@@ -27,15 +32,16 @@ export class SqsQueueProvisioner {
     private readonly fifo = false,
   ) {}
 
-  async provision(queue: QueueWithDeadLetter): Promise<CreatedQueue> {
+  async provision(queue: QueueWithDeadLetter): Promise<CreatedQueueWithDeadLetter> {
     const deadLetter = await this.create(queue.deadLetterQueue, {});
-    return this.create(queue.name, {
+    const created = await this.create(queue.name, {
       VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: deadLetter.arn,
         maxReceiveCount: queue.maxReceiveCount,
       }),
     });
+    return { ...created, deadLetter };
   }
 
   /** Replaces the queue's access policy. */
