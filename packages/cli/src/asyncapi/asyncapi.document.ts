@@ -146,7 +146,11 @@ function describeTransport(
           rules: rules.map((rule) => ({
             name: rule.name,
             eventPattern: rule.pattern,
-            targets: rule.targets.map((target) => ({ id: target.id, sqsQueue: target.queue })),
+            targets: rule.targets.map((target) => ({
+              id: target.id,
+              sqsQueue: target.queue,
+              ...(target.deadLetterQueue ? { deadLetterQueue: target.deadLetterQueue } : {}),
+            })),
           })),
         },
       },

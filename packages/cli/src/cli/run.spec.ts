@@ -94,8 +94,18 @@ describe('nestjs-events CLI on the sample', () => {
     expect(Resources.RuleNotificationsEvents.Properties).toMatchObject({
       Name: 'notifications-events',
       EventBusName: { Ref: 'EventBusShop' },
-      Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['QueueNotifications', 'Arn'] } }],
+      Targets: [
+        {
+          Id: 'queue',
+          Arn: { 'Fn::GetAtt': ['QueueNotifications', 'Arn'] },
+          // What the bus cannot deliver goes to the queue's DLQ, which lets the rule send too.
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['QueueNotificationsDlq', 'Arn'] } },
+        },
+      ],
     });
+    expect(Resources.QueuePolicyNotificationsDlqEvents.Properties.Queues).toEqual([
+      { Ref: 'QueueNotificationsDlq' },
+    ]);
   });
 
   it.each(['sns-sqs', 'eventbridge'])(

@@ -180,6 +180,9 @@ class TemplateBuilder {
       Targets: rule.targets.map((target) => ({
         Id: target.id,
         Arn: arnOf(this.queueId(target.queue)),
+        ...(target.deadLetterQueue
+          ? { DeadLetterConfig: { Arn: arnOf(this.queueId(target.deadLetterQueue)) } }
+          : {}),
       })),
     });
     this.rules.set(rule.name, id);

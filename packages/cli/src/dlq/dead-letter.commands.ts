@@ -58,13 +58,19 @@ export async function listDeadLetters(context: DeadLetterContext, queue: string)
     const rows = received.map((message) => [
       message.MessageId,
       attr(message, 'event-type') ?? typeOf(message) ?? '?',
-      attr(message, `${DEAD_LETTER_PREFIX}reason`) ?? 'redrive policy (no reason recorded)',
+      attr(message, `${DEAD_LETTER_PREFIX}reason`) ??
+        // What EventBridge records when it could not deliver to the queue.
+        (attr(message, 'ERROR_CODE') ? `eventbridge: ${attr(message, 'ERROR_CODE')}` : undefined) ??
+        'redrive policy (no reason recorded)',
       attr(message, `${DEAD_LETTER_PREFIX}handler`) ?? '-',
       attr(message, `${DEAD_LETTER_PREFIX}attempts`) ??
         message.Attributes?.ApproximateReceiveCount ??
         '-',
       attr(message, `${DEAD_LETTER_PREFIX}source-queue`) ?? queues.sourceName ?? '-',
-      oneLine(attr(message, `${DEAD_LETTER_PREFIX}error`) ?? '-', 120),
+      oneLine(
+        attr(message, `${DEAD_LETTER_PREFIX}error`) ?? attr(message, 'ERROR_MESSAGE') ?? '-',
+        120,
+      ),
     ]);
     io.out(
       textTable(

@@ -64,7 +64,11 @@ function transportSection(view: TransportView): string[] {
       topology.rules.map((r) => [
         r.name,
         r.bus,
-        r.targets.map((t) => `${t.id}: ${t.queue}`).join(', '),
+        r.targets
+          .map(
+            (t) => `${t.id}: ${t.queue}${t.deadLetterQueue ? ` (DLQ ${t.deadLetterQueue})` : ''}`,
+          )
+          .join(', '),
         json(r.pattern),
       ]),
     );
