@@ -150,6 +150,22 @@ describe.each<Emulator>(SNS_SQS_EMULATORS)('nestjs-events dlq on %s', (emulator)
     await expect(inspector.drain(dlq, 10)).resolves.toHaveLength(10);
   });
 
+  it('asks for --to when a message records no source queue, and leaves it visible', async () => {
+    const { dlq, dlqUrl } = await queues();
+    // As SQS's own redrive policy moves a message: no dead-letter attributes.
+    await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: [{ Id: '1', MessageBody: JSON.stringify(envelope(1, 'web')) }],
+      }),
+    );
+    const refused = await cli('dlq', dlq, 'redrive');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('records no source queue');
+    expect(refused.err).toContain('--to <queue>');
+    await expect(inspector.drain(dlq, 1, 5_000)).resolves.toHaveLength(1);
+  });
+
   it('refuses a pattern that is not one, saying how to write it', async () => {
     const { name } = await queues();
     const bad = await cli('dlq', name, 'redrive', '--pattern', '{"data":{"channel":[{"nope":1}]}}');

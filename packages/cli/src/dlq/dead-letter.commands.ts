@@ -189,6 +189,8 @@ export async function redriveDeadLetters(
       for (const message of selected) {
         const target = attr(message, `${DEAD_LETTER_PREFIX}source-queue`) ?? fallbackTarget;
         if (!target) {
+          // Made visible again on the way out, like everything not redriven.
+          kept.push(...selected);
           throw new CliUsageError(
             `Message ${message.MessageId} records no source queue (SQS's redrive policy moved it): ` +
               `name the queue to send it to with --to <queue>, or name the source queue instead of ` +
