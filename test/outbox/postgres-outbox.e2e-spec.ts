@@ -100,6 +100,10 @@ describe('PostgreSQL outbox (node-postgres)', () => {
     });
     await until(() => notes.seen.length === 1, 5000, 'the relayed event');
     expect(notes.seen[0].id).toBe(event.id);
+    // Reported on the application's EventsMonitor, with how long after it occurred.
+    const [relayed] = running!.probe.of('outbox-relayed');
+    expect(relayed).toMatchObject({ transport: 'memory', event: { id: event.id } });
+    expect(relayed.lagMs).toBeGreaterThanOrEqual(0);
     await until(
       async () => (await sentRows(store)).includes(event.id),
       5000,
@@ -156,8 +160,9 @@ describe('PostgreSQL outbox (node-postgres)', () => {
 
   it('two relays on one table send every row once, in order per aggregate', async () => {
     const store = await storeWithSchema();
+    const keys = 40;
     const events = Array.from({ length: 300 }, (_, n) =>
-      ThingNoted.create({ note: `n${n}` }, { aggregateId: `agg-${n % 7}` }),
+      ThingNoted.create({ note: `n${n}` }, { aggregateId: `agg-${n % keys}` }),
     );
     for (let n = 0; n < events.length; n += 30) {
       await store.appendCommitted(
@@ -166,13 +171,20 @@ describe('PostgreSQL outbox (node-postgres)', () => {
       );
     }
     const received: EventEnvelope[] = [];
-    const publish = async (batch: readonly EventEnvelope[]) => {
-      // Slow enough that both relays hold rows at once.
-      await new Promise((resolve) => setImmediate(resolve));
+    // Each relay's first send waits (up to 2 s) until the other relay is sending too, so that
+    // both hold rows at once: what the claims must keep apart.
+    const sending = [false, false];
+    let bothSending!: () => void;
+    const overlap = new Promise<void>((resolve) => (bothSending = resolve));
+    const publishFor = (relay: number) => async (batch: readonly EventEnvelope[]) => {
+      sending[relay] = true;
+      if (sending[0] && sending[1]) bothSending();
+      await Promise.race([overlap, new Promise((resolve) => setTimeout(resolve, 2000))]);
       received.push(...batch);
     };
-    const relays = [1, 2].map(
-      () => new OutboxRelay(store, 'dest', publish, { batchSize: 16, pollIntervalMs: 20 }),
+    const relays = [0, 1].map(
+      (relay) =>
+        new OutboxRelay(store, 'dest', publishFor(relay), { batchSize: 16, pollIntervalMs: 20 }),
     );
     await Promise.all(relays.map((relay) => relay.start()));
     try {
@@ -183,7 +195,7 @@ describe('PostgreSQL outbox (node-postgres)', () => {
     const ids = received.map((event) => event.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(events.length);
-    for (let key = 0; key < 7; key++) {
+    for (let key = 0; key < keys; key++) {
       const written = events.filter((event) => event.aggregateId === `agg-${key}`).map((e) => e.id);
       expect(
         received.filter((event) => event.aggregateId === `agg-${key}`).map((e) => e.id),
@@ -222,7 +234,8 @@ describe('PostgreSQL outbox (node-postgres)', () => {
       retryMaxDelayMs: 200,
       pollIntervalMs: 20,
     });
-    await relay.start();
+    const reported: Array<{ kind: string; event: EventEnvelope; error?: unknown }> = [];
+    await relay.start({ observed: true, notify: (n) => reported.push(n as (typeof reported)[0]) });
     try {
       await until(async () => (await store.counts('dest')).parked === 1, 10_000, 'the parked row');
       await until(() => received.includes(after.id), 5000, 'the row after the parked one');
@@ -236,6 +249,13 @@ describe('PostgreSQL outbox (node-postgres)', () => {
     expect(parked.error).toContain('broker said no');
     expect(parked.error).not.toContain('hunter2');
     expect(relay.metrics()).toMatchObject({ parked: 1, failed: 3 });
+    const about = (kind: string) => reported.filter((n) => n.kind === kind).map((n) => n.event.id);
+    expect(about('outbox-retrying')).toEqual([poison.id, poison.id]);
+    expect(about('outbox-parked')).toEqual([poison.id]);
+    expect(about('outbox-relayed').sort()).toEqual([other.id, after.id].sort());
+    expect(
+      String((reported.find((n) => n.kind === 'outbox-parked')!.error as Error).message),
+    ).not.toContain('hunter2');
 
     expect(await store.requeueParked('dest')).toBe(1);
     expect(await store.counts('dest')).toEqual({ pending: 1, parked: 0 });

@@ -32,5 +32,11 @@ export function formatNotification(notification: EventNotification): string {
       return `${head}  DEAD       ${notification.handler} after ${notification.attempts} attempt(s): ${String(notification.error)}`;
     case 'dead-letter-failed':
       return `${head}  DLQ FAILED ${notification.handler} (${notification.reason}): ${String(notification.error)}`;
+    case 'outbox-relayed':
+      return `${head}  relayed    from the outbox by ${notification.transport} (${notification.lagMs} ms after it occurred)`;
+    case 'outbox-retrying':
+      return `${head}  RELAY RETRY in ${notification.delayMs} ms (attempt ${notification.attempt})`;
+    case 'outbox-parked':
+      return `${head}  PARKED     in the outbox after ${notification.attempts} attempt(s)`;
   }
 }

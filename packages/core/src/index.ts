@@ -71,6 +71,7 @@ export { StuckHandlers, type StuckHandler } from './dispatch/stuck-handlers';
 export type {
   EventNotification,
   EventScopedNotification,
+  OutboxNotification,
 } from './monitor/event-notification.interface';
 export { EventsMetrics } from './observability/events.metrics';
 export type {

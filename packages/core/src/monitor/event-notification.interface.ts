@@ -83,7 +83,38 @@ export type EventNotification =
       readonly stalled: boolean;
       readonly consecutiveFailures: number;
       readonly error: unknown;
+    }
+  | OutboxNotification;
+
+/** What a transactional outbox's relay reports about the events it sends. */
+export type OutboxNotification =
+  | {
+      /** An event committed to the outbox reached the broker; `lagMs` since it occurred. */
+      readonly kind: 'outbox-relayed';
+      readonly event: EventEnvelope;
+      readonly transport: string;
+      readonly lagMs: number;
+    }
+  | {
+      /** Sending it failed; the relay tries again after `delayMs`. */
+      readonly kind: 'outbox-retrying';
+      readonly event: EventEnvelope;
+      readonly transport: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
+    }
+  | {
+      /** Sending it kept failing: the row is parked with its error until requeued. */
+      readonly kind: 'outbox-parked';
+      readonly event: EventEnvelope;
+      readonly transport: string;
+      readonly attempts: number;
+      readonly error: unknown;
     };
 
-/** Notifications about one event (every kind but those about messages and broker calls). */
-export type EventScopedNotification = Extract<EventNotification, { readonly event: EventEnvelope }>;
+/** Notifications about one handler's handling of one event, or its publication. */
+export type EventScopedNotification = Exclude<
+  Extract<EventNotification, { readonly event: EventEnvelope }>,
+  OutboxNotification
+>;

@@ -63,6 +63,8 @@ export interface TransportMetricsSnapshot {
   readonly deleteFailures: number;
   /** Receives that failed or stalled. */
   readonly receiveFailures: number;
+  /** Events a transactional outbox's relay sent, sends it retries, rows it parked. */
+  readonly outbox: { readonly relayed: number; readonly retried: number; readonly parked: number };
 }
 
 /** Counters and latency of one application's events since it started. */

@@ -90,7 +90,9 @@ export class EventsMetrics implements OnApplicationShutdown {
     const handlers: Record<string, HandlerMetricsSnapshot> = {};
     for (const [handler, counters] of this.byHandler) handlers[handler] = counters.snapshot();
     const transports: Record<string, TransportMetricsSnapshot> = {};
-    for (const [name, counters] of this.byTransport) transports[name] = { ...counters };
+    for (const [name, counters] of this.byTransport) {
+      transports[name] = { ...counters, outbox: { ...counters.outbox } };
+    }
     return {
       enabled: this.enabled,
       published: this.published,
@@ -123,6 +125,15 @@ export class EventsMetrics implements OnApplicationShutdown {
       case 'receive-failed':
         this.transportCounters(notification.transport).receiveFailures++;
         return;
+      case 'outbox-relayed':
+        this.transportCounters(notification.transport).outbox.relayed++;
+        return;
+      case 'outbox-retrying':
+        this.transportCounters(notification.transport).outbox.retried++;
+        return;
+      case 'outbox-parked':
+        this.transportCounters(notification.transport).outbox.parked++;
+        return;
     }
     count(this.total, notification);
     count(this.countersOf(notification.handler), notification);
@@ -131,7 +142,13 @@ export class EventsMetrics implements OnApplicationShutdown {
   private transportCounters(name: string): TransportCounters {
     let counters = this.byTransport.get(name);
     if (!counters) {
-      counters = { poison: 0, deadLetterFailures: 0, deleteFailures: 0, receiveFailures: 0 };
+      counters = {
+        poison: 0,
+        deadLetterFailures: 0,
+        deleteFailures: 0,
+        receiveFailures: 0,
+        outbox: { relayed: 0, retried: 0, parked: 0 },
+      };
       this.byTransport.set(name, counters);
     }
     return counters;
@@ -144,7 +161,13 @@ export class EventsMetrics implements OnApplicationShutdown {
   }
 }
 
-type TransportCounters = { -readonly [K in keyof TransportMetricsSnapshot]: number };
+interface TransportCounters {
+  poison: number;
+  deadLetterFailures: number;
+  deleteFailures: number;
+  receiveFailures: number;
+  outbox: { relayed: number; retried: number; parked: number };
+}
 
 function count(
   counters: HandlerCounters,

@@ -17,6 +17,7 @@ export const INSTRUMENTS = {
   skipped: 'nestjs_events.skipped',
   duration: 'nestjs_events.handler.duration',
   transportErrors: 'nestjs_events.transport.errors',
+  relayed: 'nestjs_events.outbox.relayed',
 } as const;
 
 /**
@@ -33,6 +34,7 @@ export class OpenTelemetryRecorder {
   private readonly skipped: Counter;
   private readonly duration: Histogram;
   private readonly transportErrors: Counter;
+  private readonly relayed: Counter;
   // Attributes by handler, then event type: built once per pair rather than once per event.
   private readonly handlerAttributes = new Map<string, Map<string, Attributes>>();
   private readonly typeAttributes = new Map<string, Attributes>();
@@ -67,6 +69,10 @@ export class OpenTelemetryRecorder {
         'What went wrong outside handlers: poison messages, failed dead-letter writes, deletes and receives',
       unit: '{error}',
     });
+    this.relayed = meter.createCounter(INSTRUMENTS.relayed, {
+      description: 'Events a transactional outbox relay sent to the broker',
+      unit: '{event}',
+    });
     this.duration = meter.createHistogram(INSTRUMENTS.duration, {
       description: 'Duration of successful handler runs',
       unit: 'ms',
@@ -97,6 +103,20 @@ export class OpenTelemetryRecorder {
           queue: notification.queue,
           'error.kind': notification.kind,
           ...('reason' in notification && { reason: notification.reason }),
+        });
+        return;
+      case 'outbox-retrying':
+      case 'outbox-parked':
+        this.transportErrors.add(1, {
+          transport: notification.transport,
+          'error.kind': notification.kind,
+          'event.type': notification.event.type,
+        });
+        return;
+      case 'outbox-relayed':
+        this.relayed.add(1, {
+          transport: notification.transport,
+          'event.type': notification.event.type,
         });
         return;
     }

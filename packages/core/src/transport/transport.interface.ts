@@ -67,7 +67,14 @@ export type TransportNotification = Extract<
   EventNotification,
   {
     readonly kind:
-      'dead-lettered' | 'dead-letter-failed' | 'poison' | 'delete-failed' | 'receive-failed';
+      | 'dead-lettered'
+      | 'dead-letter-failed'
+      | 'poison'
+      | 'delete-failed'
+      | 'receive-failed'
+      | 'outbox-relayed'
+      | 'outbox-retrying'
+      | 'outbox-parked';
   }
 >;
 

@@ -6,6 +6,8 @@ import {
   OversizeEventError,
   PublishError,
   settlesWithin,
+  type TransportMonitor,
+  type TransportNotification,
 } from '@nestjs-events/core/transport';
 import type { OutboxRow, OutboxRowOutcome, OutboxStore } from '../outbox-store.interface';
 import { sendWaves } from './send-waves';
@@ -80,6 +82,7 @@ export class OutboxRelay {
   private lastPurge = 0;
   private brokerFailures = 0;
   private storeFailures = 0;
+  private monitor: TransportMonitor | undefined;
   private counters = {
     sent: 0,
     failed: 0,
@@ -109,8 +112,12 @@ export class OutboxRelay {
     };
   }
 
-  /** Starts the loop (and the store's wake-up, where it has one). Calling it again does nothing. */
-  async start(): Promise<void> {
+  /**
+   * Starts the loop (and the store's wake-up, where it has one). Calling it again does nothing.
+   * What it sends, retries and parks is reported to `monitor` (the application's EventsMonitor).
+   */
+  async start(monitor?: TransportMonitor): Promise<void> {
+    this.monitor = monitor ?? this.monitor;
     if (this.running) return;
     this.stopping = false;
     if (this.store.listen) {
@@ -152,6 +159,10 @@ export class OutboxRelay {
   poke(): void {
     this.woken = true;
     this.wake?.();
+  }
+
+  private report(notification: TransportNotification): void {
+    if (this.monitor?.observed) this.monitor.notify(notification);
   }
 
   metrics(): OutboxRelayMetrics {
@@ -233,7 +244,14 @@ export class OutboxRelay {
           outcomes.push({ id: row.id, status: 'sent' });
           tally.sent++;
           this.counters.sent++;
-          this.counters.lastLagMs = now - Date.parse(row.envelope.occurredAt);
+          const lagMs = now - Date.parse(row.envelope.occurredAt);
+          this.counters.lastLagMs = lagMs;
+          this.report({
+            kind: 'outbox-relayed',
+            event: row.envelope,
+            transport: this.destination,
+            lagMs,
+          });
           continue;
         }
         tally.failed++;
@@ -244,6 +262,13 @@ export class OutboxRelay {
         if (failure.final || attempt >= this.options.maxAttempts) {
           outcomes.push({ id: row.id, status: 'parked', error: failure.text });
           this.counters.parked++;
+          this.report({
+            kind: 'outbox-parked',
+            event: row.envelope,
+            transport: this.destination,
+            attempts: attempt,
+            error: new Error(failure.text),
+          });
           this.logger.error(
             `Parked outbox row ${row.id} (event ${row.envelope.id}, ${row.envelope.type}) after ` +
               `${attempt} attempt(s): ${failure.text}. It stays in ${this.store.description} ` +
@@ -256,6 +281,14 @@ export class OutboxRelay {
             this.options.retryMaxDelayMs,
           );
           outcomes.push({ id: row.id, status: 'retry', delayMs, error: failure.text });
+          this.report({
+            kind: 'outbox-retrying',
+            event: row.envelope,
+            transport: this.destination,
+            attempt,
+            delayMs,
+            error: new Error(failure.text),
+          });
         }
       }
     }

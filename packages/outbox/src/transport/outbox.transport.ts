@@ -103,7 +103,7 @@ export class OutboxTransport implements Transport {
   // Whatever `start` is given (the transport context) goes to the wrapped transport as it is.
   async start(...context: Parameters<Transport['start']>): Promise<void> {
     await this.inner.start(...context);
-    await this.relay?.start();
+    await this.relay?.start(context[0]?.monitor);
   }
 
   /** Drains the relay first (the wrapped transport still sends), then stops the wrapped transport. */
