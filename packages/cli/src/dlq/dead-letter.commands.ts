@@ -9,6 +9,7 @@ import {
 } from '../loading/optional-packages';
 import { textTable } from '../topology/text.table';
 import {
+  deleteMessages,
   release,
   resolveDeadLetterQueues,
   scanQueue,
@@ -203,7 +204,7 @@ export async function redriveDeadLetters(
         const outcome = await sendBack(sdk, client, await targetUrl(target), messages);
         kept.push(...outcome.unsent);
         result.failed += outcome.unsent.length;
-        const notDeleted = await deleteFrom(sdk, client, queues.deadLetterUrl, outcome.sent);
+        const notDeleted = await deleteMessages(sdk, client, queues.deadLetterUrl, outcome.sent);
         result.redriven += outcome.sent.length;
         result.notDeleted += notDeleted;
       }
@@ -261,34 +262,6 @@ async function sendBack(
     }
   }
   return { sent, unsent };
-}
-
-/** Deletes what was sent back; returns how many could not be deleted. */
-async function deleteFrom(
-  sdk: SqsSdk,
-  client: Sqs.SQSClient,
-  queueUrl: string,
-  messages: readonly ReceivedMessage[],
-): Promise<number> {
-  let failed = 0;
-  for (let i = 0; i < messages.length; i += 10) {
-    const batch = messages.slice(i, i + 10);
-    try {
-      const response = await client.send(
-        new sdk.DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle,
-          })),
-        }),
-      );
-      failed += response.Failed?.length ?? 0;
-    } catch {
-      failed += batch.length;
-    }
-  }
-  return failed;
 }
 
 function withoutDeadLetterAttributes(

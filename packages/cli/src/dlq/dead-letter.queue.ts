@@ -97,28 +97,57 @@ export async function scanQueue(
   }
 }
 
-/** Makes messages visible again at once (best effort, batches of 10). */
-export async function release(
+/** Makes messages visible again at once (best effort, batches of 10); returns how many failed. */
+export function release(
   sdk: SqsSdk,
   client: Sqs.SQSClient,
   queueUrl: string,
   messages: readonly ReceivedMessage[],
 ): Promise<number> {
+  return inBatches(messages, (batch) =>
+    client.send(
+      new sdk.ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    ),
+  );
+}
+
+/** Deletes messages (batches of 10); returns how many could not be deleted. */
+export function deleteMessages(
+  sdk: SqsSdk,
+  client: Sqs.SQSClient,
+  queueUrl: string,
+  messages: readonly ReceivedMessage[],
+): Promise<number> {
+  return inBatches(messages, (batch) =>
+    client.send(
+      new sdk.DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    ),
+  );
+}
+
+/** One batch call per 10 messages; counts the entries that failed (all of a call that failed). */
+async function inBatches(
+  messages: readonly ReceivedMessage[],
+  call: (batch: readonly ReceivedMessage[]) => Promise<{ Failed?: readonly unknown[] }>,
+): Promise<number> {
   let failed = 0;
   for (let i = 0; i < messages.length; i += 10) {
     const batch = messages.slice(i, i + 10);
     try {
-      const result = await client.send(
-        new sdk.ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 0,
-          })),
-        }),
-      );
-      failed += result.Failed?.length ?? 0;
+      failed += (await call(batch)).Failed?.length ?? 0;
     } catch {
       failed += batch.length;
     }
