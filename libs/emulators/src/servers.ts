@@ -31,6 +31,8 @@ export async function startMoto(): Promise<RunningServer> {
     ['-H', '127.0.0.1', '-p', String(port)],
     port,
     `http://127.0.0.1:${port}`,
+    // libs/emulators/moto/sitecustomize.py keeps its SQS linear in the size of a queue.
+    { env: { PYTHONPATH: join(root, 'libs', 'emulators', 'moto') } },
   );
 }
 
