@@ -94,9 +94,11 @@ export class EventBus {
       ? metadataAtPublish(event.id, event.metadata)
       : inheritMetadata(event.id, event.metadata);
     if (event.source && data === event.data && metadata === event.metadata) return event;
-    const changes = { source: event.source || this.source, data, metadata };
+    const source = event.source || this.source;
     const definition = definitionOf(event);
-    return definition ? definition.relink(event, changes) : { ...event, ...changes };
+    return definition
+      ? definition.relink(event, source, data, metadata)
+      : { ...event, source, data, metadata };
   }
 
   private reportPublished(events: readonly EventEnvelope[], transport: Transport): void {

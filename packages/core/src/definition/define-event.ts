@@ -4,7 +4,7 @@ import { EVENT_DEFINITION_REF } from '../events.constants';
 import { inheritMetadata } from '../context/event-context';
 import { EventsConfigurationError } from '../errors/events-configuration.error';
 import { MissingUpcasterError, UnsupportedEventVersionError } from '../errors/event-version.error';
-import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import type { EventEnvelope, EventMetadata } from '../interfaces/event-envelope.interface';
 import type {
   CreateEventOptions,
   EventDefinition,
@@ -48,28 +48,56 @@ class Definition<TType extends string, TData> implements EventDefinition<TType, 
   create(data: TData, options: CreateEventOptions = {}): EventEnvelope<TData, TType> {
     const id = options.id ?? randomUUID();
     const occurredAt = options.occurredAt;
-    // Assigned one by one onto the prototype-linked object: the cheapest way V8 offers to build
-    // it, and the hot path of every publish.
-    const envelope = Object.create(this.envelopePrototype) as Mutable<EventEnvelope<TData, TType>>;
-    envelope.id = id;
-    envelope.type = this.type;
-    envelope.version = this.version;
-    envelope.source = options.source ?? '';
-    if (options.aggregateId !== undefined) envelope.aggregateId = options.aggregateId;
-    envelope.occurredAt =
+    return this.build(
+      id,
+      options.source ?? '',
+      options.aggregateId,
       occurredAt === undefined
         ? isoNow()
         : typeof occurredAt === 'string'
           ? occurredAt
-          : occurredAt.toISOString();
-    envelope.data = data;
-    envelope.metadata = inheritMetadata(id, options.metadata);
-    return envelope;
+          : occurredAt.toISOString(),
+      data,
+      inheritMetadata(id, options.metadata),
+    );
   }
 
-  /** @internal A copy of `envelope` with some fields replaced, still linked to this definition. */
-  relink<T extends EventEnvelope>(envelope: T, changes: Partial<EventEnvelope>): T {
-    return linkToDefinition(this.envelopePrototype, { ...envelope, ...changes });
+  /**
+   * @internal A copy of `envelope` (one of this definition's) with its source, data and metadata
+   * replaced, still linked to this definition.
+   */
+  relink<T extends EventEnvelope>(
+    envelope: T,
+    source: string,
+    data: unknown,
+    metadata: EventMetadata,
+  ): T {
+    const { id, aggregateId, occurredAt } = envelope;
+    return this.build(id, source, aggregateId, occurredAt, data as TData, metadata) as unknown as T;
+  }
+
+  /**
+   * Fields assigned one by one, in one order, onto the prototype-linked object: the cheapest way
+   * V8 offers to build it (all envelopes share one layout), and the hot path of every publish.
+   */
+  private build(
+    id: string,
+    source: string,
+    aggregateId: string | undefined,
+    occurredAt: string,
+    data: TData,
+    metadata: EventMetadata,
+  ): EventEnvelope<TData, TType> {
+    const envelope = Object.create(this.envelopePrototype) as Mutable<EventEnvelope<TData, TType>>;
+    envelope.id = id;
+    envelope.type = this.type;
+    envelope.version = this.version;
+    envelope.source = source;
+    if (aggregateId !== undefined) envelope.aggregateId = aggregateId;
+    envelope.occurredAt = occurredAt;
+    envelope.data = data;
+    envelope.metadata = metadata;
+    return envelope;
   }
 
   is(event: EventEnvelope): event is EventEnvelope<TData, TType> {
@@ -94,10 +122,6 @@ class Definition<TType extends string, TData> implements EventDefinition<TType, 
     if (!this.schema) return data as TData;
     return validateWithSchema(this.schema, data, this.type, this.version);
   }
-}
-
-function linkToDefinition<T extends object>(prototype: object, fields: T): T {
-  return Object.assign(Object.create(prototype) as T, fields);
 }
 
 /** The definition that created `envelope`, if it was made with `create()`. */

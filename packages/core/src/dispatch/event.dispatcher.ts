@@ -1,5 +1,9 @@
 import type { EventPattern, EventMatcher } from '@nestjs-events/event-patterns';
-import { runInHandlingContext, type HandlingContext } from '../context/event-context';
+import {
+  runInHandlingContext,
+  type HandlingContext,
+  type SkipReason,
+} from '../context/event-context';
 import { definitionOf } from '../definition/define-event';
 import type { EventDefinition } from '../definition/event-definition.interface';
 import { HandlerTimeoutError } from '../errors/handler-timeout.error';
@@ -13,7 +17,7 @@ import type {
 } from '../transport/transport.interface';
 import type { HandlerInvoker } from './handler-invoker.factory';
 import type { OutcomeReporter } from './outcome.reporter';
-import { RunDeadlines, type WatchedRun } from './run-deadlines';
+import { Deadlines, type Watched } from '../utils/deadlines';
 import type { StuckHandlers } from './stuck-handlers';
 import type { EventTracer, ProcessTarget } from '../observability/event-tracer';
 
@@ -60,10 +64,10 @@ export class EventDispatcher implements EventSubscription {
   readonly filterPattern?: EventPattern;
 
   /** One timer for the deadlines of all runs; none without a timeout. */
-  private readonly deadlines: RunDeadlines | undefined;
+  private readonly deadlines: Deadlines | undefined;
 
   constructor(private readonly config: EventDispatcherConfig) {
-    this.deadlines = config.timeoutMs === Infinity ? undefined : new RunDeadlines(config.timeoutMs);
+    this.deadlines = config.timeoutMs === Infinity ? undefined : new Deadlines(config.timeoutMs);
     this.handler = config.handler;
     this.eventTypes = config.eventTypes;
     this.queue = config.queue;
@@ -79,38 +83,50 @@ export class EventDispatcher implements EventSubscription {
 
   handle(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
     const { tracing } = this.config;
-    if (!tracing) return this.deliver(received, delivery);
-    return tracing.tracer.process(received, delivery.attempt, tracing.target, () =>
-      this.deliver(received, delivery),
+    if (!tracing) return new Promise((resolve) => this.deliver(received, delivery, resolve));
+    return tracing.tracer.process(
+      received,
+      delivery.attempt,
+      tracing.target,
+      () => new Promise<DeliveryOutcome>((resolve) => this.deliver(received, delivery, resolve)),
     );
   }
 
-  private deliver(received: EventEnvelope, delivery: DeliveryInfo): Promise<DeliveryOutcome> {
-    const started = performance.now();
-    const context: HandlingContext = {
-      event: received,
-      handler: this.handler,
-      attempt: delivery.attempt,
-    };
+  /**
+   * @internal `handle` for transports of this package: the outcome goes to `done` (at once when
+   * the handler returned synchronously) instead of a promise, which saves two per delivery.
+   */
+  deliverTo(received: EventEnvelope, delivery: DeliveryInfo, done: DeliveryDone): void {
+    if (this.config.tracing) {
+      void this.handle(received, delivery).then((outcome) => done(outcome, this, received));
+      return;
+    }
+    this.deliver(received, delivery, done);
+  }
+
+  private deliver(received: EventEnvelope, delivery: DeliveryInfo, done: DeliveryDone): void {
+    const run = new Run(this, received, delivery.attempt, done);
     // Stays synchronous as far as the handler allows: every promise costs on this path.
     try {
       const prepared = this.prepare(received, delivery);
       const ran =
         prepared instanceof Promise
-          ? prepared.then((event) => this.run(context, event))
-          : this.run(context, prepared);
-      if (!(ran instanceof Promise)) {
-        return Promise.resolve(this.config.outcome.succeeded(context, started));
-      }
-      return this.deadlines
-        ? new TimedRun(this, this.deadlines, context, started).outcomeOf(ran)
-        : ran.then(
-            () => this.config.outcome.succeeded(context, started),
-            (error: unknown) => this.failed(context, error),
-          );
+          ? prepared.then((event) => this.run(run, event))
+          : this.run(run, prepared);
+      if (!(ran instanceof Promise)) return run.settle(undefined, false);
+      if (this.deadlines) this.deadlines.watch(run);
+      ran.then(
+        () => run.settle(undefined, false),
+        (error: unknown) => run.settle(error, true),
+      );
     } catch (error) {
-      return Promise.resolve(this.failed(context, error));
+      run.settle(error, true);
     }
+  }
+
+  /** @internal The deadline of a run starting at `started` (`Infinity` without a timeout). */
+  deadlineOf(started: number): number {
+    return started + this.config.timeoutMs;
   }
 
   /** @internal */
@@ -121,6 +137,11 @@ export class EventDispatcher implements EventSubscription {
   /** @internal */
   succeeded(context: HandlingContext, started: number): DeliveryOutcome {
     return this.config.outcome.succeeded(context, started);
+  }
+
+  /** @internal The run settled before its deadline: it is no longer watched. */
+  unwatch(run: Run): void {
+    this.deadlines?.settled(run);
   }
 
   /**
@@ -169,8 +190,8 @@ export class EventDispatcher implements EventSubscription {
       : { ...lifted, data };
   }
 
-  private run(context: HandlingContext, event: EventEnvelope): unknown {
-    (context as { event: EventEnvelope }).event = event;
+  private run(context: Run, event: EventEnvelope): unknown {
+    context.event = event;
     const { filter, idempotency, invoke } = this.config;
     // Written against the envelope as the handler sees it: after upcasting and validation.
     if (filter && !filter(event)) {
@@ -186,47 +207,59 @@ export class EventDispatcher implements EventSubscription {
   }
 }
 
+/** Where a delivery's outcome goes: for `deliverTo`, with what it concerns. */
+export type DeliveryDone = (
+  outcome: DeliveryOutcome,
+  subscription: EventSubscription,
+  event: EventEnvelope,
+) => void;
+
 /**
- * One asynchronous run under its handler's timeout: its outcome is the handler's own, or a failed
- * attempt once the deadline passes first; the run then goes on, listed as stuck until it settles.
+ * One delivery to one handler: the handling context its code sees, and the record its deadline is
+ * watched by. Its outcome is the handler's own, or a failed attempt once the deadline passes first;
+ * the run then goes on, listed as stuck until it settles.
  */
-class TimedRun implements WatchedRun {
+class Run implements HandlingContext, Watched {
+  /** The event as received, then (once prepared) as the handler sees it. */
+  event: EventEnvelope;
+  skipped?: SkipReason = undefined;
+  abandon?: () => void = undefined;
+  readonly started = performance.now();
   readonly deadline: number;
-  private resolve!: (outcome: DeliveryOutcome) => void;
-  private unstuck: (() => void) | undefined;
+  previous: Watched | undefined = undefined;
+  next: Watched | undefined = undefined;
+  /** Set once the deadline passed: the later settling only takes the run off the stuck list. */
+  private unstuck: (() => void) | undefined = undefined;
 
   constructor(
     private readonly dispatcher: EventDispatcher,
-    private readonly deadlines: RunDeadlines,
-    private readonly context: HandlingContext,
-    private readonly started: number,
+    /** The event as the transport delivered it. */
+    private readonly received: EventEnvelope,
+    readonly attempt: number,
+    private readonly done: DeliveryDone,
   ) {
-    this.deadline = deadlines.deadlineFromNow();
+    this.event = received;
+    this.deadline = dispatcher.deadlineOf(this.started);
   }
 
-  outcomeOf(ran: Promise<unknown>): Promise<DeliveryOutcome> {
-    const outcome = new Promise<DeliveryOutcome>((resolve) => (this.resolve = resolve));
-    this.deadlines.watch(this);
-    ran.then(
-      () => this.settle(undefined, false),
-      (error: unknown) => this.settle(error, true),
-    );
-    return outcome;
+  get handler(): string {
+    return this.dispatcher.handler;
   }
 
   expire(): void {
-    const { error, unstuck } = this.dispatcher.timedOut(this.context);
+    const { error, unstuck } = this.dispatcher.timedOut(this);
     this.unstuck = unstuck;
-    this.resolve(this.dispatcher.failed(this.context, error));
+    this.report(this.dispatcher.failed(this, error));
   }
 
-  private settle(error: unknown, failed: boolean): void {
+  settle(error: unknown, failed: boolean): void {
     if (this.unstuck) return this.unstuck();
-    this.deadlines.settled(this);
-    this.resolve(
-      failed
-        ? this.dispatcher.failed(this.context, error)
-        : this.dispatcher.succeeded(this.context, this.started),
-    );
+    const { dispatcher } = this;
+    dispatcher.unwatch(this);
+    this.report(failed ? dispatcher.failed(this, error) : dispatcher.succeeded(this, this.started));
+  }
+
+  private report(outcome: DeliveryOutcome): void {
+    this.done(outcome, this.dispatcher, this.received);
   }
 }

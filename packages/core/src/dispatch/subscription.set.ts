@@ -6,7 +6,7 @@ import type {
   DeliveryOutcome,
   EventSubscription,
 } from '../transport/transport.interface';
-import { EventDispatcher } from './event.dispatcher';
+import { EventDispatcher, type DeliveryDone } from './event.dispatcher';
 
 /**
  * Patterned handlers of one type (and one definition) from which one index lookup replaces the
@@ -139,6 +139,33 @@ export class SubscriptionSet {
       settle(outcome, subscription, event);
     }
     return subscriptions.length;
+  }
+
+  /**
+   * As `dispatch`, with each outcome passed to `done` once it is known (at once for a handler that
+   * returned synchronously) rather than as a promise: for transports that only act on outcomes.
+   */
+  dispatchTo(event: EventEnvelope, delivery: DeliveryInfo, done: DeliveryDone): number {
+    let list = this.subscriptions;
+    if (!this.routed || this.indexable) {
+      const plan = this.plan(event.type);
+      if (plan.groups.length > 0) {
+        return this.dispatch(event, delivery, (outcome, subscription) => {
+          void outcome.then((settled) => done(settled, subscription, event));
+        });
+      }
+      list = plan.subscriptions;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const subscription = list[i];
+      if (subscription instanceof EventDispatcher) subscription.deliverTo(event, delivery, done);
+      else {
+        void subscription
+          .handle(event, delivery)
+          .then((outcome) => done(outcome, subscription, event));
+      }
+    }
+    return list.length;
   }
 
   private plan(type: string): Plan {

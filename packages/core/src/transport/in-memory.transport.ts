@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from 'eventemitter2';
+import type { DeliveryDone } from '../dispatch/event.dispatcher';
 import { SubscriptionSet } from '../dispatch/subscription.set';
 import { EventsConfigurationError } from '../errors/events-configuration.error';
 import { TransportStoppedError } from '../errors/transport-stopped.error';
@@ -194,8 +195,12 @@ export class InMemoryTransport implements Transport {
         const created: SelectorGroup = { subscriptions: [] };
         this.bySelector.set(selector, created);
         this.listen(selector, (event) => {
-          created.set ??= new SubscriptionSet(created.subscriptions, { routed: true });
-          created.set.dispatch(event, FIRST_DELIVERY, this.track);
+          const set = (created.set ??= new SubscriptionSet(created.subscriptions, {
+            routed: true,
+          }));
+          // Counted before any starts: a handler that returns at once settles inside dispatchTo.
+          this.inFlight += set.for(event.type).length;
+          set.dispatchTo(event, FIRST_DELIVERY, this.settleFirst);
         });
         group = created;
       }
@@ -226,7 +231,10 @@ export class InMemoryTransport implements Transport {
       );
     }
     if (this.state === 'started') return Promise.resolve();
-    if (this.state === 'stopped') this.generation++;
+    if (this.state === 'stopped') {
+      this.generation++;
+      this.settleFirst = this.settleFirstOf(this.generation);
+    }
     this.state = 'started';
     const held = this.beforeStart.splice(0);
     // Counted as in flight while emitting, as publish() does, since deliveries are counted once
@@ -287,16 +295,16 @@ export class InMemoryTransport implements Transport {
     this.listenersByType.clear();
   }
 
-  /** Follows a first delivery that `SubscriptionSet.dispatch` started. */
-  private readonly track = (
-    outcome: Promise<DeliveryOutcome>,
-    subscription: EventSubscription,
-    event: EventEnvelope,
-  ): void => {
-    this.inFlight++;
-    const { generation } = this;
-    void outcome.then((settled) => this.settle(subscription, event, 1, settled, generation));
-  };
+  /**
+   * Takes the outcome of a first delivery that `SubscriptionSet.dispatchTo` started; made again at
+   * each start, so that what an earlier run settles is told apart.
+   */
+  private settleFirst: DeliveryDone = this.settleFirstOf(this.generation);
+
+  private settleFirstOf(generation: number): DeliveryDone {
+    return (outcome, subscription, event) =>
+      this.settle(subscription, event, 1, outcome, generation);
+  }
 
   private deliver(subscription: EventSubscription, event: EventEnvelope, attempt: number): void {
     this.inFlight++;
