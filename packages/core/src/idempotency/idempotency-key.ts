@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The key a store is given for `key` of `handler`: SHA-256, base64url (43 characters), whatever
@@ -7,9 +7,7 @@ import { createHash } from 'node:crypto';
  * length-prefixed, so two distinct (handler, key) pairs never share a store key.
  */
 export function idempotencyStoreKey(handler: string, key: string): string {
-  return createHash('sha256')
-    .update(Buffer.from(`${handler.length}:${handler}:${key}`, 'utf16le'))
-    .digest('base64url');
+  return hash('sha256', Buffer.from(`${handler.length}:${handler}:${key}`, 'utf16le'), 'base64url');
 }
 
 /**
@@ -19,9 +17,7 @@ export function idempotencyStoreKey(handler: string, key: string): string {
  * the text hashed as UTF-8 stays exact.
  */
 export function payloadFingerprint(value: unknown): string {
-  return createHash('sha256')
-    .update(canonicalJson(value) ?? 'undefined', 'utf8')
-    .digest('base64url');
+  return hash('sha256', canonicalJson(value) ?? 'undefined', 'base64url');
 }
 
 function canonicalJson(value: unknown): string | undefined {

@@ -16,11 +16,95 @@ const WAIT_MAX_MS = 1000;
 const RENEWALS_PER_LOCK = 3;
 
 /** One claim being worked under: its key, its token, and how its renewals went. */
-interface Held {
-  readonly key: string;
-  readonly token: string;
+class HeldLock {
   /** Why the lock is no longer ours, once renewal says so. */
-  lost?: string;
+  lost: string | undefined = undefined;
+  /** `Date.now()` by which the store lets the lock go, as far as confirmed renewals tell. */
+  expiresAt: number;
+  /** `Date.now()` of the claim or of the last renewal sent. */
+  renewedAt: number;
+  renewing = false;
+  /** Neighbours in its `LockRenewals` list, the least recently renewed first. */
+  previous: HeldLock | undefined = undefined;
+  next: HeldLock | undefined = undefined;
+  held = false;
+
+  constructor(
+    readonly key: string,
+    readonly token: string,
+    readonly handling: HandlingContext,
+    readonly options: ResolvedIdempotencyOptions,
+  ) {
+    this.renewedAt = Date.now();
+    this.expiresAt = this.renewedAt + options.lockTtlMs;
+  }
+}
+
+/**
+ * The locks held with one `lockTtlMs`, renewed by one timer instead of one each: it ticks every
+ * sixth of the period and renews the locks last renewed a third of it ago or more (so each lock is
+ * renewed every third to half of its period, and two renewals may fail before it expires). Most
+ * handlers finish long before their first renewal, and then cost no timer at all.
+ */
+class LockRenewals {
+  private first: HeldLock | undefined;
+  private last: HeldLock | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly lockTtlMs: number,
+    private readonly renew: (lock: HeldLock) => void,
+  ) {}
+
+  hold(lock: HeldLock): void {
+    this.append(lock);
+    if (!this.timer) {
+      const tick = Math.max(1, Math.floor(this.lockTtlMs / (2 * RENEWALS_PER_LOCK)));
+      this.timer = setInterval(() => this.renewDue(), tick);
+      // The work keeps the process alive while it runs; the renewals must not outlive it.
+      this.timer.unref();
+    }
+  }
+
+  /** Stops renewing `lock`; the last one dropped stops the timer. */
+  drop(lock: HeldLock): void {
+    if (!lock.held) return;
+    this.unlink(lock);
+    if (!this.first && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private renewDue(): void {
+    const now = Date.now();
+    const due = now - this.lockTtlMs / RENEWALS_PER_LOCK;
+    for (let lock = this.first; lock && lock.renewedAt <= due; lock = this.first) {
+      this.unlink(lock);
+      this.append(lock);
+      lock.renewedAt = now;
+      this.renew(lock);
+    }
+  }
+
+  private append(lock: HeldLock): void {
+    lock.previous = this.last;
+    lock.next = undefined;
+    if (this.last) this.last.next = lock;
+    else this.first = lock;
+    this.last = lock;
+    lock.held = true;
+  }
+
+  private unlink(lock: HeldLock): void {
+    const { previous, next } = lock;
+    if (previous) previous.next = next;
+    else this.first = next;
+    if (next) next.previous = previous;
+    else this.last = previous;
+    lock.previous = lock.next = undefined;
+    lock.held = false;
+  }
 }
 
 /**
@@ -32,6 +116,8 @@ interface Held {
  */
 export class IdempotentRunner {
   private readonly logger = new Logger('Idempotency');
+  /** By `lockTtlMs`: a few, one per distinct option value. */
+  private readonly renewals = new Map<number, LockRenewals>();
 
   constructor(private readonly store: IdempotencyStore) {}
 
@@ -69,23 +155,24 @@ export class IdempotentRunner {
       );
       return undefined;
     }
-    const held: Held = { key, token };
-    const stopRenewing = this.keepAlive(held, options, handling);
+    const held = new HeldLock(key, token, handling, options);
+    const renewals = this.renewalsOf(options.lockTtlMs);
+    renewals.hold(held);
     handling.abandon = () => {
       // The delivery gave this run up (timeout) and will be retried: let the retry claim the key.
       held.lost ??= 'the run outlived its handler timeout and its lock was released';
-      stopRenewing();
+      renewals.drop(held);
       void this.release(held, options);
     };
     let result: T;
     try {
       result = await work();
     } catch (error) {
-      stopRenewing();
+      renewals.drop(held);
       await this.release(held, options);
       throw error;
     } finally {
-      stopRenewing();
+      renewals.drop(held);
     }
     if (held.lost) throw this.lockLost(held, handling, held.lost);
     if (handling.skipped) {
@@ -112,63 +199,54 @@ export class IdempotentRunner {
     return result;
   }
 
-  /**
-   * Renews the lock every `lockTtlMs / 3` until the returned function is called. A refused renewal
-   * (another token holds the key) loses the lock at once; failing calls lose it once the last
-   * confirmed expiry has passed, as the store would then let another delivery claim it.
-   */
-  private keepAlive(
-    held: Held,
-    options: ResolvedIdempotencyOptions,
-    handling: HandlingContext,
-  ): () => void {
-    let expiresAt = Date.now() + options.lockTtlMs;
-    let renewing = false;
-    let stopped = false;
-    const renew = async () => {
-      if (renewing || held.lost) return;
-      renewing = true;
-      const startedAt = Date.now();
-      try {
-        const extended = await this.call(options, 'extend', () =>
-          this.store.extend(held.key, held.token, { lockTtlMs: options.lockTtlMs }),
-        );
-        if (extended) expiresAt = startedAt + options.lockTtlMs;
-        else held.lost = 'the store refused to renew it (token mismatch: the lock had expired)';
-      } catch (error) {
-        if (Date.now() >= expiresAt) {
-          held.lost = `renewals failed until it expired (${describeError(error)})`;
-        } else {
-          this.logger.warn(
-            `${handling.handler}: could not renew the idempotency lock of event ${handling.event.id}; ` +
-              `retrying before it expires (${describeError(error)})`,
-          );
-        }
-      } finally {
-        renewing = false;
-      }
-      if (held.lost && !stopped) {
-        clearInterval(timer);
-        this.logger.error(
-          `${handling.handler}: lost the idempotency lock on event ${handling.event.id} while ` +
-            `the handler runs: ${held.lost}; its outcome will not be recorded`,
-          undefined,
-        );
-      }
-    };
-    const timer = setInterval(
-      () => void renew(),
-      Math.max(1, Math.floor(options.lockTtlMs / RENEWALS_PER_LOCK)),
-    );
-    // The work keeps the process alive while it runs; the renewals must not outlive it.
-    timer.unref();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
+  private renewalsOf(lockTtlMs: number): LockRenewals {
+    let renewals = this.renewals.get(lockTtlMs);
+    if (!renewals) {
+      renewals = new LockRenewals(lockTtlMs, (lock) => void this.renew(lock, renewals!));
+      this.renewals.set(lockTtlMs, renewals);
+    }
+    return renewals;
   }
 
-  private lockLost(held: Held, handling: HandlingContext, reason: string): Error {
+  /**
+   * Renews one lock. A refused renewal (another token holds the key) loses the lock at once;
+   * failing calls lose it once the last confirmed expiry has passed, as the store would then let
+   * another delivery claim it.
+   */
+  private async renew(lock: HeldLock, renewals: LockRenewals): Promise<void> {
+    if (lock.renewing || lock.lost) return;
+    lock.renewing = true;
+    const { key, token, handling, options } = lock;
+    const startedAt = Date.now();
+    try {
+      const extended = await this.call(options, 'extend', () =>
+        this.store.extend(key, token, { lockTtlMs: options.lockTtlMs }),
+      );
+      if (extended) lock.expiresAt = startedAt + options.lockTtlMs;
+      else lock.lost = 'the store refused to renew it (token mismatch: the lock had expired)';
+    } catch (error) {
+      if (Date.now() >= lock.expiresAt) {
+        lock.lost = `renewals failed until it expired (${describeError(error)})`;
+      } else {
+        this.logger.warn(
+          `${handling.handler}: could not renew the idempotency lock of event ${handling.event.id}; ` +
+            `retrying before it expires (${describeError(error)})`,
+        );
+      }
+    } finally {
+      lock.renewing = false;
+    }
+    if (lock.lost && lock.held) {
+      renewals.drop(lock);
+      this.logger.error(
+        `${handling.handler}: lost the idempotency lock on event ${handling.event.id} while ` +
+          `the handler runs: ${lock.lost}; its outcome will not be recorded`,
+        undefined,
+      );
+    }
+  }
+
+  private lockLost(held: HeldLock, handling: HandlingContext, reason: string): Error {
     const error = new IdempotencyLockLostError(
       handling.handler,
       held.key,
@@ -179,7 +257,7 @@ export class IdempotentRunner {
     return error;
   }
 
-  private async release(held: Held, options: ResolvedIdempotencyOptions): Promise<void> {
+  private async release(held: HeldLock, options: ResolvedIdempotencyOptions): Promise<void> {
     try {
       await this.call(options, 'release', () => this.store.release(held.key, held.token));
     } catch (error) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ClaimOptions, ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 
 export interface MemoryIdempotencyStoreOptions {
@@ -8,10 +8,13 @@ export interface MemoryIdempotencyStoreOptions {
   now?: () => number;
 }
 
-/** One key's record: a lock while `completed` is false, else the completed record. */
+/**
+ * One key's record: a lock while `completed` is false, else the completed record. Completing and
+ * renewing update it in place: it is the only reference, and a copy per call is garbage.
+ */
 interface Entry {
-  readonly completed: boolean;
-  readonly expiresAt: number;
+  completed: boolean;
+  expiresAt: number;
   /** Who holds the lock, or who completed it (so that completing again is recognised). */
   readonly token: string;
   readonly fingerprint?: string;
@@ -57,7 +60,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
         entry.fingerprint === undefined ? { status } : { status, fingerprint: entry.fingerprint },
       );
     }
-    const token = randomBytes(16).toString('base64url');
+    const token = randomUUID();
     this.set(key, { completed: false, expiresAt: now + lockTtlMs, token, fingerprint });
     return Promise.resolve({ status: 'acquired', token });
   }
@@ -67,7 +70,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (!entry || entry.token !== token) return Promise.resolve(false);
     if (entry.completed) return Promise.resolve(true);
     if (entry.expiresAt <= this.now()) return Promise.resolve(false);
-    this.set(key, { ...entry, completed: true, expiresAt: this.now() + ttlMs });
+    entry.completed = true;
+    entry.expiresAt = this.now() + ttlMs;
     return Promise.resolve(true);
   }
 
@@ -87,7 +91,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (!entry || entry.completed || entry.token !== token || entry.expiresAt <= now) {
       return Promise.resolve(false);
     }
-    this.set(key, { ...entry, expiresAt: now + lockTtlMs });
+    entry.expiresAt = now + lockTtlMs;
     return Promise.resolve(true);
   }
 
