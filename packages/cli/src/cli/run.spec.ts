@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser } from '@asyncapi/parser';
+import { parse as parseYaml } from 'yaml';
 import { runCli } from './run';
 
 const root = join(__dirname, '../../../..');
@@ -152,6 +155,44 @@ describe('nestjs-events CLI on the sample', () => {
       });
     },
   );
+
+  it.each(['sns-sqs', 'eventbridge'])(
+    'writes the AsyncAPI document as YAML that @asyncapi/parser accepts, the same as the JSON (%s)',
+    async (transport) => {
+      process.env.EVENTS_TRANSPORT = transport;
+      const yaml = await cli('asyncapi', '--config', notifications, '--format', 'yaml');
+      expect(yaml.code).toBe(0);
+      expect(yaml.out).toMatch(/^asyncapi: 3\.0\.0\n/);
+      const { document, diagnostics } = await new Parser().parse(yaml.out);
+      expect(diagnostics.filter((d) => Number(d.severity) === 0)).toEqual([]);
+      expect(document).toBeDefined();
+      const json = await cli('asyncapi', '--config', notifications);
+      expect(parseYaml(yaml.out)).toEqual(JSON.parse(json.out));
+    },
+  );
+
+  it('picks the AsyncAPI format from the --out extension unless --format names one', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'asyncapi-'));
+    try {
+      const written = (name: string, ...extra: string[]) =>
+        cli('asyncapi', '--config', notifications, '--out', join(folder, name), ...extra).then(
+          ({ code }) => {
+            expect(code).toBe(0);
+            return readFileSync(join(folder, name), 'utf8');
+          },
+        );
+      await expect(written('asyncapi.yaml')).resolves.toMatch(/^asyncapi: 3\.0\.0\n/);
+      await expect(written('asyncapi.YML')).resolves.toMatch(/^asyncapi: 3\.0\.0\n/);
+      await expect(written('asyncapi.json')).resolves.toMatch(/^\{\n {2}"asyncapi": "3\.0\.0"/);
+      await expect(written('asyncapi.txt')).resolves.toMatch(/^\{/);
+      await expect(written('asyncapi.yaml', '--format', 'json')).resolves.toMatch(/^\{/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    const bad = await cli('asyncapi', '--config', notifications, '--format', 'xml');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--format must be yaml or json, not "xml"');
+  });
 
   it("exports each version's schema as JSONSchemaDraft4 for EventBridge's registry", async () => {
     const { code, out } = await cli('schemas', '--config', orders);

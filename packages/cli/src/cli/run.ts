@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
+import { stringify as toYaml } from 'yaml';
 import { buildAsyncApiDocument } from '../asyncapi/asyncapi.document';
 import { buildRegistrySchemas } from '../asyncapi/eventbridge-schemas';
 import { buildCloudFormationTemplate } from '../cloudformation/cloudformation.template';
@@ -43,7 +44,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         checkOptions(args, APP_OPTIONS, command);
         return await cloudformation(args, io);
       case 'asyncapi':
-        checkOptions(args, APP_OPTIONS, command);
+        checkOptions(args, [...APP_OPTIONS, 'format'], command);
         return await asyncapi(args, io);
       case 'schemas':
         checkOptions(args, ['config', 'module', 'out-dir'], command);
@@ -138,8 +139,25 @@ async function asyncapi(args: ParsedArgs, io: CliIo): Promise<number> {
   const [app] = await applications(args, io, true);
   const { document, notes } = buildAsyncApiDocument(app);
   for (const note of notes) io.err(`note: ${note}\n`);
-  write(args, io, JSON.stringify(document, null, 2) + '\n');
+  write(
+    args,
+    io,
+    documentFormat(args) === 'yaml'
+      ? toYaml(document, { lineWidth: 0, aliasDuplicateObjects: false })
+      : JSON.stringify(document, null, 2) + '\n',
+  );
   return 0;
+}
+
+/** `--format yaml|json`; without it, yaml when `--out` ends in .yaml or .yml, else json. */
+function documentFormat(args: ParsedArgs): 'yaml' | 'json' {
+  const format = single(args, 'format');
+  if (format === undefined) {
+    const out = single(args, 'out');
+    return out && ['.yaml', '.yml'].includes(extname(out).toLowerCase()) ? 'yaml' : 'json';
+  }
+  if (format === 'yaml' || format === 'json') return format;
+  throw new CliUsageError(`--format must be yaml or json, not "${format}".`);
 }
 
 async function schemas(args: ParsedArgs, io: CliIo): Promise<number> {

@@ -6,7 +6,7 @@ starting it (Nest's preview mode: no provider is instantiated, no factory runs, 
 
   topology        the topics, queues, DLQs, subscriptions, buses, rules and handlers, as tables
   cloudformation  a CloudFormation template (JSON) of what provision: true creates
-  asyncapi        an AsyncAPI 3.0 document (JSON) of the channels, operations and messages
+  asyncapi        an AsyncAPI 3.0 document (JSON or YAML) of the channels, operations and messages
   schemas         each event version as a JSONSchemaDraft4 schema for EventBridge's schema registry
 
     --config <file.js>[#export]   exports { module, events?, publishes?, title?, version? };
@@ -14,6 +14,8 @@ starting it (Nest's preview mode: no provider is instantiated, no factory runs, 
     --module <file.js>#<Export>   the root module, when no config names it and it uses forRoot()
     --out <file>                  write to a file instead of stdout (--out-dir <dir> for schemas)
     --json                        topology as JSON instead of tables
+    --format yaml|json            asyncapi's format (default: yaml when --out ends in .yaml or
+                                  .yml, else json)
 
 Dead-letter commands talk to SQS (credentials, region and endpoint from the AWS SDK's chain):
 
