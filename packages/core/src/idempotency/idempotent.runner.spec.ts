@@ -208,6 +208,32 @@ describe('IdempotentRunner', () => {
       expect(store.extend).toHaveBeenCalledTimes(renewals);
     });
 
+    it('renews the locks held at once with one timer, and none that finish within a third of lockTtlMs', async () => {
+      jest.useFakeTimers();
+      const { store } = spiedStore();
+      const runner = new IdempotentRunner(store);
+      const quick = Array.from({ length: 50 }, (_, i) =>
+        runner.run(handling(`quick-${i}`), LOCK, slowWork(90)),
+      );
+      const slow = Array.from({ length: 50 }, (_, i) =>
+        runner.run(handling(`slow-${i}`), LOCK, slowWork(450)),
+      );
+      await jest.advanceTimersByTimeAsync(0);
+      // 100 work timers and one renewal timer for the 100 locks.
+      expect(jest.getTimerCount()).toBe(101);
+      await jest.advanceTimersByTimeAsync(95);
+      await Promise.all(quick);
+      expect(store.extend).not.toHaveBeenCalled();
+      await jest.advanceTimersByTimeAsync(400);
+      await expect(Promise.all(slow)).resolves.toEqual(Array(50).fill('done'));
+      const renewed = new Set(store.extend.mock.calls.map(([key]) => key));
+      expect(renewed.size).toBe(50);
+      // Each slow lock renewed every third to half of lockTtlMs: 3 or 4 times in 450 ms.
+      expect(store.extend.mock.calls.length).toBeGreaterThanOrEqual(150);
+      expect(store.extend.mock.calls.length).toBeLessThanOrEqual(200);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
     it('records nothing and fails the delivery when a renewal is refused (the lock was lost)', async () => {
       jest.useFakeTimers();
       const { store } = spiedStore();
