@@ -7,7 +7,19 @@ import { hash } from 'node:crypto';
  * length-prefixed, so two distinct (handler, key) pairs never share a store key.
  */
 export function idempotencyStoreKey(handler: string, key: string): string {
-  return hash('sha256', Buffer.from(`${handler.length}:${handler}:${key}`, 'utf16le'), 'base64url');
+  return hash('sha256', utf16(`${handler.length}:${handler}:`, key), 'base64url');
+}
+
+/** Reused for keys up to its size: hashing is synchronous, and a Buffer per event is garbage. */
+const scratch = Buffer.allocUnsafe(4096);
+
+/** `prefix + text` as UTF-16LE bytes, in `scratch` when they fit. */
+function utf16(prefix: string, text: string): Buffer {
+  const bytes = (prefix.length + text.length) * 2;
+  const into = bytes <= scratch.length ? scratch : Buffer.allocUnsafe(bytes);
+  into.write(prefix, 0, 'utf16le');
+  into.write(text, prefix.length * 2, 'utf16le');
+  return into.subarray(0, bytes);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ClaimOptions, ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 
 export interface MemoryIdempotencyStoreOptions {
@@ -35,6 +34,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private old = new Map<string, Entry>();
   private readonly generationSize: number;
   private readonly now: () => number;
+  /**
+   * Claims made so far: each one's token. Tokens only need to differ within this store (they tell
+   * its own holders apart), and a short one keeps each of the `maxKeys` records small.
+   */
+  private claims = 0;
 
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
     const maxKeys = options.maxKeys ?? 100_000;
@@ -60,7 +64,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
         entry.fingerprint === undefined ? { status } : { status, fingerprint: entry.fingerprint },
       );
     }
-    const token = randomUUID();
+    const token = (++this.claims).toString(36);
     this.set(key, { completed: false, expiresAt: now + lockTtlMs, token, fingerprint });
     return Promise.resolve({ status: 'acquired', token });
   }
