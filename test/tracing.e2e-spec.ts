@@ -160,6 +160,65 @@ describe.each(EMULATORS)('tracing across two applications over %s', (emulator) =
 describe('tracing in memory', () => {
   afterEach(() => exporter.reset());
 
+  it('gives each event of a batch a create span, which its handler run is the child of, and links the send span to them', async () => {
+    const seen: EventEnvelope[] = [];
+    @Injectable()
+    class Reader {
+      @EventHandler(ThingHappened)
+      run(event: EventEnvelope) {
+        seen.push(event);
+      }
+    }
+    const { app } = await createTestApp({ providers: [Reader] }, { tracing: true });
+    try {
+      const bus = app.get(EventBus);
+      const tracer = trace.getTracer('test-http');
+      const events = [1, 2, 3].map((size) => ThingHappened.create({ name: 'batch', size }));
+      await tracer.startActiveSpan('POST /batch', { kind: SpanKind.SERVER }, async (span) => {
+        try {
+          await bus.publishAll(events);
+        } finally {
+          span.end();
+        }
+      });
+      await until(
+        () => exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CONSUMER).length === 3,
+        5_000,
+        'three process spans',
+      );
+      const spans = exporter.getFinishedSpans();
+      const [server] = spans.filter((s) => s.name === 'POST /batch');
+      const creates = spans.filter((s) => s.name === 'create thing.happened');
+      const sends = spans.filter((s) => s.name.startsWith('send '));
+      const runs = spans.filter((s) => s.kind === SpanKind.CONSUMER);
+      expect(creates).toHaveLength(3);
+      expect(sends).toHaveLength(1);
+      const [send] = sends;
+      expect(send.attributes['messaging.batch.message_count']).toBe(3);
+      for (const create of [...creates, send]) {
+        expect(create.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+        expect(create.spanContext().traceId).toBe(server.spanContext().traceId);
+      }
+      expect(send.links.map((link) => link.context.spanId).sort()).toEqual(
+        creates.map((create) => create.spanContext().spanId).sort(),
+      );
+      const createOf = new Map(
+        creates.map((create) => [create.attributes['messaging.message.id'], create]),
+      );
+      for (const event of seen) {
+        const create = createOf.get(event.id)!;
+        expect(create.attributes['messaging.operation.type']).toBe('create');
+        expect(event.metadata.traceparent).toBe(
+          `00-${create.spanContext().traceId}-${create.spanContext().spanId}-01`,
+        );
+        const run = runs.find((r) => r.attributes['messaging.message.id'] === event.id)!;
+        expect(run.parentSpanContext?.spanId).toBe(create.spanContext().spanId);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('records retries as span events and a failed run as an error, without its message', async () => {
     let failures = 1;
     @Injectable()

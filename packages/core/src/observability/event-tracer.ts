@@ -35,9 +35,11 @@ export interface ProcessTarget {
 /**
  * Spans after the OpenTelemetry messaging conventions, through `@opentelemetry/api` (an optional
  * peer, loaded when `tracing` is on): a producer span per publish call (`send <destination>`,
- * one for a batch), whose context becomes each event's `traceparent`/`tracestate`; and a
- * consumer span per handler run (`process <event type>`), child of the context the event was
- * published under, active while the handler runs, so that what it publishes joins the trace.
+ * one for a batch). A single event carries the send span's context as its
+ * `traceparent`/`tracestate`; each event of a batch gets a `create <event type>` span of its own
+ * (ended at once), carries that one, and the send span links to them all. A consumer span per
+ * handler run (`process <event type>`) is the child of the context its event carries, active
+ * while the handler runs, so that what it publishes joins the trace.
  * Retries, timeouts and dead letters are span events; failed runs set the span's status.
  */
 export class EventTracer {
@@ -98,12 +100,20 @@ export class EventTracer {
     } else {
       attributes['messaging.batch.message_count'] = events.length;
     }
+    let traced: readonly EventEnvelope[];
+    let links: Link[] | undefined;
+    if (single) {
+      links = this.linksOf(events, parent);
+    } else {
+      traced = events.map((event) => this.created(event, transport, parent));
+      links = traced.map((event) => ({ context: spanContextOf(api, event.metadata)! }));
+    }
     const span = this.tracer.startSpan(
       `send ${destination}`,
-      { kind: api.SpanKind.PRODUCER, attributes, links: this.linksOf(events, parent) },
+      { kind: api.SpanKind.PRODUCER, attributes, links },
       parent,
     );
-    const traced = events.map((event) => withTraceContext(event, span.spanContext()));
+    traced ??= [withTraceContext(single!, span.spanContext())];
     let sent: Promise<void>;
     try {
       sent = api.context.with(api.trace.setSpan(parent, span), () => send(traced));
@@ -183,6 +193,33 @@ export class EventTracer {
   private contextOf(metadata: Partial<EventMetadata> | undefined): Context | undefined {
     const spanContext = spanContextOf(this.api, metadata);
     return spanContext && this.api.trace.setSpanContext(this.api.ROOT_CONTEXT, spanContext);
+  }
+
+  /**
+   * `event` of a batch under a `create` span of its own, child of `parent` and linked to the trace
+   * context the event carried before (if another); the span ends at once, as creating is done.
+   */
+  private created(event: EventEnvelope, transport: Transport, parent: Context): EventEnvelope {
+    const span = this.tracer.startSpan(
+      `create ${event.type}`,
+      {
+        kind: this.api.SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': transport.messaging?.publish ?? UNKNOWN_SYSTEM,
+          'messaging.operation.type': 'create',
+          'messaging.operation.name': 'create',
+          'messaging.destination.name': event.type,
+          'messaging.message.id': event.id,
+          'messaging.message.conversation_id': event.metadata.correlationId,
+          [TRACE_ATTRIBUTES.eventType]: event.type,
+          [TRACE_ATTRIBUTES.eventVersion]: event.version,
+        },
+        links: this.linksOf([event], parent),
+      },
+      parent,
+    );
+    span.end();
+    return withTraceContext(event, span.spanContext());
   }
 
   /** Links to the trace contexts events carried before, where they are not the parent. */
