@@ -26,7 +26,7 @@ import {
   type Transport,
 } from '@nestjs-events/core/transport';
 import { z } from 'zod';
-import { int, machine, markdownTable, median } from './harness';
+import { int, machine, markdownTable, median, recordResults } from './harness';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -240,6 +240,7 @@ async function run(size: number): Promise<Row> {
 
 async function main(): Promise<void> {
   const benchStarted = performance.now();
+  const recording = recordResults('dispatch');
   console.log(machine());
   console.log(
     `${int(EVENT_POOL)} events per size, ${WINDOW} dispatched before awaiting their outcomes; ` +
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
       ),
   );
   console.log(`\nTotal bench time: ${((performance.now() - benchStarted) / 1_000).toFixed(1)} s.`);
+  await recording.write();
 }
 
 void main();

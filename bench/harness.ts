@@ -1,4 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import * as prettier from 'prettier';
 import { setImmediate as nextMacrotask, setTimeout as sleep } from 'node:timers/promises';
 
 /** What every contender's handler receives (or finds in `event.data`). */
@@ -155,4 +159,59 @@ export function markdownTable(
     widths.map((width, i) => (i === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)),
   );
   return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** Where `npm run bench` keeps its latest figures, between one pair of markers per part. */
+const RESULTS_FILE = join(__dirname, '..', '..', 'docs', 'benchmarks.md');
+
+/**
+ * Records what a bench prints (console.log) from now on, and `write()` puts it in
+ * docs/benchmarks.md between `<!-- bench:<part> -->` and `<!-- /bench:<part> -->`, formatted by
+ * the project's prettier, with the date. A run with `--no-write`, or with any flag but `sameRun`
+ * (`--only`, `--events`…: not the whole part as `npm run bench` runs it), keeps the file as it is.
+ */
+export function recordResults(part: string, sameRun: readonly string[] = []) {
+  const partial = process.argv.slice(2).some((arg) => !sameRun.includes(arg));
+  const printed: string[] = [];
+  const log = console.log.bind(console);
+  console.log = (...values: unknown[]) => {
+    printed.push(
+      values.map((value) => (typeof value === 'string' ? value : inspect(value))).join(' '),
+    );
+    log(...values);
+  };
+  return {
+    async write(): Promise<void> {
+      console.log = log;
+      if (partial) return;
+      const open = `<!-- bench:${part} -->`;
+      const close = `<!-- /bench:${part} -->`;
+      const text = readFileSync(RESULTS_FILE, 'utf8');
+      const from = text.indexOf(open);
+      const to = text.indexOf(close);
+      if (from < 0 || to < from) {
+        console.error(
+          `docs/benchmarks.md has no ${open} … ${close} markers: the results of this part were not written there.`,
+        );
+        return;
+      }
+      const day = new Date().toISOString().slice(0, 10);
+      // Table rows stay together; other lines become paragraphs of their own.
+      const lines = printed.join('\n').split('\n');
+      const spaced = lines.flatMap((line, i) => {
+        const previous = lines[i - 1];
+        const apart =
+          i > 0 && line && previous && !(line.startsWith('|') && previous.startsWith('|'));
+        return apart ? ['', line] : [line];
+      });
+      const body = [`Written by \`npm run bench\` on ${day}:`, '', ...spaced].join('\n');
+      const next = `${text.slice(0, from + open.length)}\n\n${body.trim()}\n\n${text.slice(to)}`;
+      const options = (await prettier.resolveConfig(RESULTS_FILE)) ?? {};
+      writeFileSync(
+        RESULTS_FILE,
+        await prettier.format(next, { ...options, filepath: RESULTS_FILE }),
+      );
+      log(`\n(written to docs/benchmarks.md, ${part})`);
+    },
+  };
 }

@@ -53,6 +53,7 @@ import { EventEmitter2 } from 'eventemitter2';
 import { z } from 'zod';
 import {
   Completion,
+  recordResults,
   drive,
   gc,
   int,
@@ -574,6 +575,10 @@ async function main(): Promise<void> {
   const part = args.get('child');
   if (part) return child(part);
   const started = performance.now();
+  const recording = recordResults(args.has('burst') ? 'in-memory-burst' : 'in-memory-window', [
+    '--burst',
+    '--no-memory',
+  ]);
   console.log(machine());
   console.log(
     `Median of ${ROUNDS} interleaved rounds of ${int(EVENTS)} events (fewer for contenders that ` +
@@ -590,6 +595,7 @@ async function main(): Promise<void> {
   console.log(`\nTotal bench time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   // Missed targets are reported, not failed: the figures depend on the machine.
   if (misses.length) console.log(`Targets missed: ${misses.join(', ')}`);
+  await recording.write();
 }
 
 main().catch((error: unknown) => {

@@ -30,7 +30,7 @@ import { SnsSqsTransport } from '@nestjs-events/sns';
 import { startFauxqs, startPostgres } from '@sample/emulators';
 import { Pool } from 'pg';
 import { z } from 'zod';
-import { int, machine, markdownTable, median } from './harness';
+import { int, machine, markdownTable, median, recordResults } from './harness';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -239,6 +239,7 @@ function percentile(values: readonly number[], p: number): number {
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  const recording = recordResults('outbox');
   console.log(machine());
   const [fauxqs, postgres] = await Promise.all([startFauxqs(), startPostgres()]);
   const pool = new Pool({ connectionString: postgres.endpoint, max: WRITERS + 10 });
@@ -300,6 +301,7 @@ async function main(): Promise<void> {
     await Promise.all([fauxqs.stop(), postgres.stop()]);
   }
   console.log(`\ntotal ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+  await recording.write();
 }
 
 main().catch((error: unknown) => {

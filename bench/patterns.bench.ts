@@ -17,7 +17,7 @@ import {
   EventPatternIndex,
   type EventPattern,
 } from '@nestjs-events/event-patterns';
-import { int, machine, markdownTable, median } from './harness';
+import { int, machine, markdownTable, median, recordResults } from './harness';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -666,8 +666,9 @@ function runEdgeCases(dir: string): string[] {
   return lines;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const benchStarted = performance.now();
+  const recording = recordResults('patterns', ['--clock=cpu']);
   console.log(machine());
   console.log(
     `Seed ${SEED}; ${int(EVENT_POOL)} events per size, each built to satisfy one pattern drawn ` +
@@ -810,6 +811,10 @@ function main(): void {
     );
   }
   console.log(`Total bench time: ${((performance.now() - benchStarted) / 1_000).toFixed(1)} s.`);
+  await recording.write();
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -50,7 +50,15 @@ import { EVENT_ATTRIBUTES } from '@nestjs-events/sqs';
 import { startFauxqs } from '@sample/emulators';
 import { Consumer } from 'sqs-consumer';
 import { z } from 'zod';
-import { gc, int, machine, markdownTable, median, type OrderPayload } from './harness';
+import {
+  gc,
+  int,
+  machine,
+  markdownTable,
+  median,
+  type OrderPayload,
+  recordResults,
+} from './harness';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -936,6 +944,7 @@ async function main(): Promise<void> {
   const part = args.get('child');
   if (part) return child(part);
   const started = performance.now();
+  const recording = recordResults('sqs');
   const only = args.get('only');
   const selected = <T extends { name: string }>(list: readonly T[]) =>
     list.filter((c) => !only || c.name.includes(only));
@@ -994,6 +1003,7 @@ async function main(): Promise<void> {
   console.log(`\nTotal bench time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   // Missed targets are reported, not failed: the figures depend on the machine.
   if (misses.length) console.log(`Targets missed: ${misses.join('; ')}`);
+  await recording.write();
 }
 
 function fauxqsVersion(): string {
