@@ -30,6 +30,9 @@ function isoNow(): string {
   return lastIso;
 }
 
+/** What `create(data)` is called with most of the time: one object, not one per event. */
+const NO_OPTIONS: CreateEventOptions = Object.freeze({});
+
 class Definition<TType extends string, TData> implements EventDefinition<TType, TData> {
   constructor(
     readonly type: TType,
@@ -45,7 +48,7 @@ class Definition<TType extends string, TData> implements EventDefinition<TType, 
    */
   private readonly envelopePrototype: object = Object.freeze({ [EVENT_DEFINITION_REF]: this });
 
-  create(data: TData, options: CreateEventOptions = {}): EventEnvelope<TData, TType> {
+  create(data: TData, options: CreateEventOptions = NO_OPTIONS): EventEnvelope<TData, TType> {
     const id = options.id ?? randomUUID();
     const occurredAt = options.occurredAt;
     return this.build(

@@ -144,14 +144,7 @@ export class EventTracer {
       {
         kind: api.SpanKind.CONSUMER,
         attributes: {
-          'messaging.system': target.system,
-          'messaging.operation.type': 'process',
-          'messaging.operation.name': 'process',
-          'messaging.destination.name': target.destination,
-          'messaging.message.id': event.id,
-          'messaging.message.conversation_id': event.metadata.correlationId,
-          [TRACE_ATTRIBUTES.eventType]: event.type,
-          [TRACE_ATTRIBUTES.eventVersion]: event.version,
+          ...messageAttributes(target.system, 'process', target.destination, event),
           [TRACE_ATTRIBUTES.handler]: target.handler,
           [TRACE_ATTRIBUTES.attempt]: attempt,
         },
@@ -204,16 +197,12 @@ export class EventTracer {
       `create ${event.type}`,
       {
         kind: this.api.SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': transport.messaging?.publish ?? UNKNOWN_SYSTEM,
-          'messaging.operation.type': 'create',
-          'messaging.operation.name': 'create',
-          'messaging.destination.name': event.type,
-          'messaging.message.id': event.id,
-          'messaging.message.conversation_id': event.metadata.correlationId,
-          [TRACE_ATTRIBUTES.eventType]: event.type,
-          [TRACE_ATTRIBUTES.eventVersion]: event.version,
-        },
+        attributes: messageAttributes(
+          transport.messaging?.publish ?? UNKNOWN_SYSTEM,
+          'create',
+          event.type,
+          event,
+        ),
         links: this.linksOf([event], parent),
       },
       parent,
@@ -235,6 +224,25 @@ export class EventTracer {
     }
     return links.length ? links : undefined;
   }
+}
+
+/** The attributes of a span about one message: what it is, where it goes, what it carries. */
+function messageAttributes(
+  system: string,
+  operation: 'create' | 'process',
+  destination: string,
+  event: EventEnvelope,
+): Attributes {
+  return {
+    'messaging.system': system,
+    'messaging.operation.type': operation,
+    'messaging.operation.name': operation,
+    'messaging.destination.name': destination,
+    'messaging.message.id': event.id,
+    'messaging.message.conversation_id': event.metadata.correlationId,
+    [TRACE_ATTRIBUTES.eventType]: event.type,
+    [TRACE_ATTRIBUTES.eventVersion]: event.version,
+  };
 }
 
 function spanContextOf(
