@@ -96,7 +96,7 @@ export async function showDeadLetter(
   try {
     await scanQueue(sdk, client, queues.deadLetterUrl, context.visibilitySeconds, (batch) => {
       received.push(...batch);
-      found = batch.find((message) => message.MessageId === messageId);
+      found ??= batch.find((message) => message.MessageId === messageId);
       return Promise.resolve(found ? false : undefined);
     });
   } finally {
@@ -349,10 +349,12 @@ function oneLine(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** A progress line on stderr: rewritten in place on a terminal, every 1,000 messages otherwise. */
+/**
+ * A progress line on stderr: rewritten in place on a terminal, else a line at each 1,000 messages
+ * passed (batches arrive from several receivers, so the count steps by what each one brought).
+ */
 class Progress {
   private count = 0;
-  private reported = 0;
 
   constructor(
     private readonly io: DeadLetterIo,
@@ -360,11 +362,13 @@ class Progress {
   ) {}
 
   add(n: number): void {
+    const before = this.count;
     this.count += n;
     if (this.io.progressInPlace) this.io.err(`\r${this.count} message(s) ${this.verb}…`);
-    else if (this.count - this.reported >= 1000) {
-      this.reported = this.count;
-      this.io.err(`${this.count} message(s) ${this.verb}…\n`);
+    else {
+      for (let mark = Math.floor(before / 1000) + 1; mark <= this.count / 1000; mark++) {
+        this.io.err(`${mark * 1000} message(s) ${this.verb}…\n`);
+      }
     }
   }
 

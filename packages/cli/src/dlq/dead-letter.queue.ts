@@ -61,9 +61,19 @@ export async function urlOf(sdk: SqsSdk, client: Sqs.SQSClient, queue: string): 
 }
 
 /**
+ * How many receives a scan keeps going at once: each is a round trip (and for a redrive a send
+ * and a delete follow it), so a big queue goes several times faster than with one at a time,
+ * well within SQS's throughput for a queue.
+ */
+export const SCAN_RECEIVERS = 4;
+
+/**
  * Receives every message of a queue once, holding each invisible for `visibilitySeconds`, and
- * hands each batch to `onBatch`; stops after two empty receives in a row. Messages seen again
- * (their visibility ran out) are skipped.
+ * hands each batch to `onBatch`, with up to {@link SCAN_RECEIVERS} receives at once; each
+ * receiver stops after two empty receives in a row. When `onBatch` returns false or throws, the
+ * scan stops and the first error is thrown once every receiver is done. Messages received again
+ * (their visibility ran out) and batches that arrive after the scan stopped are not handed on:
+ * they are made visible again at the end, under their newest receipt handle.
  */
 export async function scanQueue(
   sdk: SqsSdk,
@@ -71,30 +81,49 @@ export async function scanQueue(
   queueUrl: string,
   visibilitySeconds: number,
   onBatch: (messages: ReceivedMessage[]) => Promise<boolean | void>,
+  receivers = SCAN_RECEIVERS,
 ): Promise<void> {
   const seen = new Set<string>();
-  let empty = 0;
-  while (empty < 2) {
-    const { Messages = [] } = await client.send(
-      new sdk.ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        VisibilityTimeout: visibilitySeconds,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-        // The older name too: some emulators know only this one.
-        AttributeNames: ['All'],
+  const leftOver: ReceivedMessage[] = [];
+  let stopped = false;
+  const receiver = async () => {
+    let empty = 0;
+    while (empty < 2 && !stopped) {
+      const { Messages = [] } = await client.send(
+        new sdk.ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: visibilitySeconds,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+          // The older name too: some emulators know only this one.
+          AttributeNames: ['All'],
+        }),
+      );
+      const fresh = (Messages as ReceivedMessage[]).filter((message) => {
+        if (stopped || seen.has(message.MessageId)) {
+          leftOver.push(message);
+          return false;
+        }
+        seen.add(message.MessageId);
+        return true;
+      });
+      empty = Messages.length === 0 ? empty + 1 : 0;
+      if (fresh.length && (await onBatch(fresh)) === false) stopped = true;
+    }
+  };
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: receivers }, () =>
+      receiver().catch((error: unknown) => {
+        stopped = true;
+        throw error;
       }),
-    );
-    const fresh = (Messages as ReceivedMessage[]).filter((message) => {
-      if (seen.has(message.MessageId)) return false;
-      seen.add(message.MessageId);
-      return true;
-    });
-    empty = Messages.length === 0 ? empty + 1 : 0;
-    if (fresh.length && (await onBatch(fresh)) === false) return;
-  }
+    ),
+  );
+  await release(sdk, client, queueUrl, leftOver);
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 /** Makes messages visible again at once (best effort, batches of 10); returns how many failed. */
