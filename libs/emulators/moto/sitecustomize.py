@@ -83,21 +83,25 @@ def _keep_sqs_linear() -> None:
 
     Queue.attributes = property(attributes)
 
-    def reading_deduplication_only(method):
+    def reading_deduplication_only(method, queue_parameter):
         @functools.wraps(method)
-        def wrapper(self, queue, *args, **kwargs):
+        def wrapper(self, *args, **kwargs):
+            # moto passes the queue by position or by name (EventBridge's targets: queue_name=).
+            queue = args[0] if args else kwargs.get(queue_parameter)
+            if queue is None:
+                return method(self, *args, **kwargs)
             target = queue if isinstance(queue, Queue) else self.get_queue(queue)
             outer = getattr(sending, "queue", None)
             sending.queue = target
             try:
-                return method(self, queue, *args, **kwargs)
+                return method(self, *args, **kwargs)
             finally:
                 sending.queue = outer
 
         return wrapper
 
-    Backend.send_message = reading_deduplication_only(Backend.send_message)
-    Backend._validate_message = reading_deduplication_only(Backend._validate_message)
+    Backend.send_message = reading_deduplication_only(Backend.send_message, "queue_name")
+    Backend._validate_message = reading_deduplication_only(Backend._validate_message, "queue")
 
     def is_valid_for_retention(self, queue_name, message):
         queue = self.get_queue(queue_name)
