@@ -1,4 +1,4 @@
-"""Keeps moto's SQS linear in the size of a queue.
+"""Keeps moto's SQS linear in the size of a queue, and its DynamoDB writes atomic.
 
 moto 5.2.5 (moto/sqs/models.py) does work proportional to every message a queue holds, with a
 datetime-based clock read per message, at each of these steps:
@@ -132,4 +132,32 @@ def _keep_sqs_linear() -> None:
     Message.delayed = property(lambda self: _now_millis() < self.delayed_until)
 
 
+def _serialise_dynamodb_writes() -> None:
+    """DynamoDB applies a write with its condition atomically; moto checks the condition and then
+    writes, in whichever of the server's threads got the request, so two concurrent conditional
+    claims of one key could both succeed (seen in the idempotency store contract: two of 50
+    concurrent claims acquired; rare, and not reproduced on demand). One lock around the backend's
+    writes makes the check and the write one step, as in DynamoDB."""
+    try:
+        import moto
+        from moto.dynamodb.models import DynamoDBBackend
+    except ImportError:
+        return
+    if moto.__version__ not in PATCHED_VERSIONS:
+        return  # noted on stderr by _keep_sqs_linear
+    lock = threading.RLock()
+
+    def serialised(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            with lock:
+                return method(self, *args, **kwargs)
+
+        return wrapper
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
+
+
 _keep_sqs_linear()
+_serialise_dynamodb_writes()
