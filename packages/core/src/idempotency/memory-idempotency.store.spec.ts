@@ -62,15 +62,35 @@ describe('MemoryIdempotencyStore', () => {
   });
 
   describe('LRU bound', () => {
-    it('never holds more than maxKeys keys', async () => {
+    it('never holds more than maxKeys completed keys', async () => {
       const { store } = storeWithClock({ maxKeys: 3 });
       for (let i = 0; i < 10; i++) {
-        if (i % 2) await done(store, `k${i}`);
-        else await store.claim(`k${i}`, LOCK);
+        await done(store, `k${i}`);
         expect(store.size).toBeLessThanOrEqual(3);
       }
       // Two generations of floor(3 / 2) keys each.
       expect(store.size).toBe(2);
+    });
+
+    it('never evicts a live lock, so the run holding it can complete however many run at once', async () => {
+      const { store } = storeWithClock({ maxKeys: 4 });
+      const tokens = new Map<string, string>();
+      for (let i = 0; i < 20; i++) tokens.set(`k${i}`, tokenOf(await store.claim(`k${i}`, LOCK)));
+      for (const [key, token] of tokens) {
+        await expect(store.complete(key, token, DONE)).resolves.toBe(true);
+      }
+      // Once completed they are ordinary keys again, bounded as before.
+      for (let i = 0; i < 10; i++) await done(store, `after${i}`);
+      expect(store.size).toBeLessThanOrEqual(4);
+    });
+
+    it('evicts a lock once it has expired', async () => {
+      const { store, clock } = storeWithClock({ maxKeys: 2 });
+      await store.claim('held', LOCK);
+      clock.now += LOCK.lockTtlMs;
+      for (let i = 0; i < 4; i++) await done(store, `k${i}`);
+      expect(store.size).toBe(2);
+      await expect(statusOf(store, 'held')).resolves.toBe('acquired');
     });
 
     it('stays bounded under many distinct keys', async () => {

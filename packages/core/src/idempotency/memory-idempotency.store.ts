@@ -24,14 +24,20 @@ interface Entry {
  * times. Good for the in-memory transport and for single-instance consumers; several instances
  * need a shared store.
  *
- * Keys live in two generations of at most `maxKeys / 2` each: new and used keys go to the young
- * one, and when it is full the old one is dropped whole. Every operation is O(1) (evicting one
- * key at a time from a single Map slows down as deleted entries pile up at its front). The
- * runner gives hashed keys, so an entry costs about the same whatever the event.
+ * Keys live in two generations of `maxKeys / 2` each: new and used keys go to the young one, and
+ * when it is full the old one is dropped, all but its live locks. A lock is never evicted before
+ * it expires: the run holding it would find it gone at `complete`, fail, and run again on its
+ * retry, applying the event twice (a burst of more events in flight than `maxKeys / 2` did). So
+ * the bound is on completed keys; locks are bounded by what runs at once. Every operation is
+ * amortised O(1) (evicting one key at a time from a single Map slows down as deleted entries pile
+ * up at its front). The runner gives hashed keys, so an entry costs about the same whatever the
+ * event.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private young = new Map<string, Entry>();
   private old = new Map<string, Entry>();
+  /** Keys added to `young` since it was made, live locks carried over from the old one aside. */
+  private youngAdded = 0;
   private readonly generationSize: number;
   private readonly now: () => number;
   /**
@@ -114,13 +120,23 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private set(key: string, value: Entry): void {
     if (!this.young.has(key)) {
       this.old.delete(key);
-      if (this.young.size >= this.generationSize) {
-        this.old = this.young;
-        this.young = new Map();
-      }
+      if (this.youngAdded >= this.generationSize) this.rotate();
+      this.youngAdded++;
       flatten(key);
     }
     this.young.set(key, value);
+  }
+
+  /** Drops the old generation but for its live locks, which move to the new young one. */
+  private rotate(): void {
+    const dropped = this.old;
+    this.old = this.young;
+    this.young = new Map();
+    this.youngAdded = 0;
+    const now = this.now();
+    for (const [key, entry] of dropped) {
+      if (!entry.completed && entry.expiresAt > now) this.young.set(key, entry);
+    }
   }
 }
 
