@@ -1,7 +1,10 @@
 import type { ClaimOptions, ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 
 export interface MemoryIdempotencyStoreOptions {
-  /** Keys kept at most; the least recently used go first. Bounds memory. @default 100000 */
+  /**
+   * Completed keys kept at most; the least recently used go first. Bounds memory. Locks still
+   * held are never evicted (they expire after their `lockTtlMs`). @default 100000
+   */
   maxKeys?: number;
   /** Clock, for tests. @default Date.now */
   now?: () => number;
