@@ -107,21 +107,23 @@ export class EventDispatcher implements EventSubscription {
   private deliver(received: EventEnvelope, delivery: DeliveryInfo, done: DeliveryDone): void {
     const run = new Run(this, received, delivery.attempt, done);
     // Stays synchronous as far as the handler allows: every promise costs on this path.
+    let ran: unknown;
     try {
       const prepared = this.prepare(received, delivery);
-      const ran =
+      ran =
         prepared instanceof Promise
           ? prepared.then((event) => this.run(run, event))
           : this.run(run, prepared);
-      if (!(ran instanceof Promise)) return run.settle(undefined, false);
-      if (this.deadlines) this.deadlines.watch(run);
-      ran.then(
-        () => run.settle(undefined, false),
-        (error: unknown) => run.settle(error, true),
-      );
     } catch (error) {
-      run.settle(error, true);
+      return run.settle(error, true);
     }
+    // Outside the try: what `done` does with the outcome is not the handler failing.
+    if (!(ran instanceof Promise)) return run.settle(undefined, false);
+    if (this.deadlines) this.deadlines.watch(run);
+    ran.then(
+      () => run.settle(undefined, false),
+      (error: unknown) => run.settle(error, true),
+    );
   }
 
   /** @internal The deadline of a run starting at `started` (`Infinity` without a timeout). */
