@@ -121,11 +121,42 @@ def _keep_sqs_linear() -> None:
         else:
             raise models.ReceiptHandleIsInvalid()
         # A new list, as moto builds one: a receive in another thread may be going through the old.
-        self._messages = self._messages[:index] + self._messages[index + 1 :]
+        # Built under the queue's own lock, which sends append under: a message sent meanwhile
+        # would otherwise be left out of the new list, and one delete could undo another.
+        with self._messages_lock:
+            at = index if index < len(self._messages) and self._messages[index] is message else None
+            if at is None:
+                at = next((i for i, m in enumerate(self._messages) if m is message), None)
+            if at is not None:  # else deleted meanwhile under another of its handles
+                self._messages = self._messages[:at] + self._messages[at + 1 :]
         self.pending_messages.discard(message)
         self.deleted_messages.update(message.all_receipt_handles)
 
     Queue.delete_message = delete_message
+
+    # ReceiveMessage checks that a message is visible and then marks it received: two receives in
+    # two server threads could both take one message (SQS never hands a message to two receivers
+    # within its visibility timeout), and the first one's receipt handle is then unknown to moto.
+    # One lock makes each scan one step; a long poll lets it go while it waits for messages.
+    receiving = threading.RLock()
+    original_receive = Backend.receive_message
+    original_wait = Queue.wait_for_messages
+
+    @functools.wraps(original_receive)
+    def receive_message(self, *args, **kwargs):
+        with receiving:
+            return original_receive(self, *args, **kwargs)
+
+    @functools.wraps(original_wait)
+    def wait_for_messages(self, timeout):
+        receiving.release()
+        try:
+            return original_wait(self, timeout)
+        finally:
+            receiving.acquire()
+
+    Backend.receive_message = receive_message
+    Queue.wait_for_messages = wait_for_messages
     Backend.is_message_valid_based_on_retention_period = is_valid_for_retention
     Message.had_receipt_handle = had_receipt_handle
     Message.visible = property(lambda self: _now_millis() > self.visible_at)
