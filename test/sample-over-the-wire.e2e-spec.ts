@@ -1,23 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { startService, type ServiceProcess } from '../apps/demo/src/service.process';
 import { runShopScenario } from '../apps/demo/src/shop.scenario';
 import { endpointOf, uniqueName, type Emulator } from './fixtures/aws';
+import { buildWorkspace } from './fixtures/build';
 
 jest.setTimeout(120_000);
 
-const root = join(__dirname, '..');
-
 // The services run as separate Node.js processes from their build output.
 beforeAll(() => {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  buildWorkspace();
 });
 
 describe.each<[string, Emulator]>([

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -12,6 +12,7 @@ import {
   type SpanRecord,
   type TraceReport,
 } from './tracing-aws-sdk/report';
+import { buildWorkspace } from './fixtures/build';
 
 jest.setTimeout(120_000);
 
@@ -38,14 +39,7 @@ const EVENT_ATTRIBUTES = [
 // OpenTelemetry's instrumentations patch Node's own `require`, which Jest's module loader
 // bypasses: the applications run in a plain Node.js process, from the packages' build output.
 beforeAll(() => {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  buildWorkspace();
   for (const source of SOURCES) {
     const { code } = transformFileSync(join(__dirname, source), {
       jsc: {

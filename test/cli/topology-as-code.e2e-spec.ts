@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { startService, type ServiceProcess } from '../../apps/demo/src/service.p
 import { runShopScenario } from '../../apps/demo/src/shop.scenario';
 import { uniqueName } from '../fixtures/aws';
 import { until } from '../fixtures/until';
+import { buildWorkspace } from '../fixtures/build';
 
 jest.setTimeout(300_000);
 
@@ -31,14 +32,7 @@ let folder: string;
 
 // The CLI and the services run as the user runs them: from the build output.
 beforeAll(async () => {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  buildWorkspace();
   if (!existsSync(cfnLint)) throw new Error(`${cfnLint} is missing: run scripts/setup-test-env.sh`);
   // A LocalStack of its own, with CloudFormation: the shared one runs the transports' services only.
   localstack = await startLocalStack(['sns', 'sqs', 'events', 'cloudformation']);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +8,11 @@ import {
   startRedis,
   type RunningServer,
 } from '../../libs/emulators/src';
+import { buildWorkspace } from '../fixtures/build';
 
 declare global {
   var __reliability: { servers: RunningServer[]; startedAt: number; dir: string } | undefined;
 }
-
-const root = join(__dirname, '..', '..');
 
 /**
  * Builds the workspace once (the scenarios run apps/reliability-worker/dist in child processes),
@@ -23,11 +21,7 @@ const root = join(__dirname, '..', '..');
  */
 export default async function globalSetup(): Promise<void> {
   const startedAt = Date.now();
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-    { cwd: root, stdio: 'inherit' },
-  );
+  buildWorkspace();
   const [fauxqs, moto, redis, postgres] = await Promise.all([
     startFauxqs(),
     startMoto(),

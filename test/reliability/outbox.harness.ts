@@ -367,6 +367,19 @@ export class OutboxScenario {
     recordRow({ ...row, seconds: this.seconds });
   }
 
+  /** The table row of an outbox scenario: committed, delivered, sent twice and lost, no DLQ. */
+  recordAccounting(scenario: string, result: OutboxAccounting, notes: string): void {
+    this.record({
+      scenario,
+      sent: result.committed,
+      applied: result.delivered,
+      twice: result.twice,
+      inDlq: 0,
+      lost: result.lost,
+      notes,
+    });
+  }
+
   /** The last accounting, printed when the scenario fails. */
   private lastAccounting?: OutboxAccounting;
 

@@ -49,18 +49,13 @@ describe.each(['postgres', 'dynamodb'] as const)('R20 outbox crash (%s)', (kind)
       expect(result.twice).toBe(0);
       expect(result.strangers).toBe(0);
       expect(result.outOfOrder).toEqual([]);
-      scenario.record({
-        scenario: `R20 outbox: crash after commit, before the relay (${kind})`,
-        sent: result.committed,
-        applied: result.delivered,
-        twice: result.twice,
-        inDlq: 0,
-        lost: result.lost,
-        notes:
-          `producer SIGKILLed after ${committedAtKill} of ${events} commits, none sent (relay off); ` +
+      scenario.recordAccounting(
+        `R20 outbox: crash after commit, before the relay (${kind})`,
+        result,
+        `producer SIGKILLed after ${committedAtKill} of ${events} commits, none sent (relay off); ` +
           `a new relay sent all ${result.committed} in ${deliveredS.toFixed(1)} s, each once, in ` +
           `order per aggregate; 0 events of the transactions cut short arrived`,
-      });
+      );
     }));
 });
 
@@ -89,17 +84,12 @@ describe('R20b outbox crash inside a relay pass (postgres)', () => {
       expect(result.lost).toBe(0);
       expect(result.strangers).toBe(0);
       expect(result.outOfOrder).toEqual([]);
-      scenario.record({
-        scenario: 'R20b outbox: crash inside a relay pass (postgres, measurement)',
-        sent: result.committed,
-        applied: result.delivered,
-        twice: result.twice,
-        inDlq: 0,
-        lost: result.lost,
-        notes:
-          `producer and relay SIGKILLed with ${arrivedAtKill} delivered; the next relay sent ` +
+      scenario.recordAccounting(
+        'R20b outbox: crash inside a relay pass (postgres, measurement)',
+        result,
+        `producer and relay SIGKILLed with ${arrivedAtKill} delivered; the next relay sent ` +
           `the rest; ${result.twice} sent twice (rows of the pass in flight that the broker ` +
           'had taken before the kill are sent again: at least once)',
-      });
+      );
     }));
 });

@@ -39,18 +39,13 @@ describe.each(['postgres', 'dynamodb'] as const)('R21 outbox rollback (%s)', (ki
         (seq) => rollsBack(scenario.run, seq, ROLLBACK_FRACTION) && arrivedSeqs.has(seq),
       );
       expect(rolledBackArrived).toEqual([]);
-      scenario.record({
-        scenario: `R21 outbox: transactions rolled back (${kind})`,
-        sent: result.committed,
-        applied: result.delivered,
-        twice: result.twice,
-        inDlq: 0,
-        lost: result.lost,
-        notes:
-          `${events} transactions, ${expectedRollbacks} rolled back after their publish` +
+      scenario.recordAccounting(
+        `R21 outbox: transactions rolled back (${kind})`,
+        result,
+        `${events} transactions, ${expectedRollbacks} rolled back after their publish` +
           (produced?.failed ? `, ${produced.failed} refused by the database` : '') +
           '; ' +
           `0 of their events arrived, every committed one once`,
-      });
+      );
     }));
 });

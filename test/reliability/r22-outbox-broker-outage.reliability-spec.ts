@@ -62,22 +62,17 @@ describe.each(['postgres', 'dynamodb'] as const)('R22 outbox broker outage (%s)'
         // Backing off: a relay that retried hot would make hundreds of calls in 5 s.
         expect(outage.requests).toBeLessThan(100);
         expect(metrics?.failed).toBeGreaterThan(0);
-        scenario.record({
-          scenario: `R22 outbox: broker down 5 s (${kind})`,
-          sent: result.committed,
-          applied: result.delivered,
-          twice: result.twice,
-          inDlq: 0,
-          lost: result.lost,
-          notes:
-            `${deliveredBefore} delivered when it began, ${committedDuring} committed by its end; ` +
+        scenario.recordAccounting(
+          `R22 outbox: broker down 5 s (${kind})`,
+          result,
+          `${deliveredBefore} delivered when it began, ${committedDuring} committed by its end; ` +
             `in 5 s the relay made ${outage.requests} HTTP attempts (${describeActions(outage.actions)}), ` +
             `${metrics?.failed ?? '?'} row sends failed and were retried with backoff; first ` +
             `delivery ${resumedS.toFixed(1)} s after; all in order per aggregate` +
             (result.twice > 0
               ? `; ${result.twice} sent twice (a reply lost at the cut: at least once)`
               : ''),
-        });
+        );
       } finally {
         await proxy.close();
       }

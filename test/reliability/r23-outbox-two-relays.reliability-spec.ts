@@ -49,21 +49,16 @@ describe.each(['postgres', 'dynamodb'] as const)('R23 two relays (%s)', (kind) =
       expect(result.strangers).toBe(0);
       expect(result.outOfOrder).toEqual([]);
       expect((m1?.sent ?? 0) + (m2?.sent ?? 0)).toBe(result.committed + result.twice);
-      scenario.record({
-        scenario: `R23 outbox: two relays on one table (${kind})`,
-        sent: result.committed,
-        applied: result.delivered,
-        twice: result.twice,
-        inDlq: 0,
-        lost: result.lost,
-        notes:
-          `two producers, ${events} transactions each, both relaying: p1 sent ${m1?.sent}, p2 ` +
+      scenario.recordAccounting(
+        `R23 outbox: two relays on one table (${kind})`,
+        result,
+        `two producers, ${events} transactions each, both relaying: p1 sent ${m1?.sent}, p2 ` +
           `sent ${m2?.sent}; ` +
           (result.twice === 0
             ? 'no row sent twice'
             : `${result.twice} sent twice, each after moto let two conditional claims of it ` +
               `through (${takeovers} leases taken over; DynamoDB's conditional writes are atomic)`) +
           "; each producer's events in order per aggregate",
-      });
+      );
     }));
 });
