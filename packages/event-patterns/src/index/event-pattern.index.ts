@@ -3,6 +3,7 @@ import { isPlainObject } from '../json/plain-object.guard';
 import { collectEventLeaves } from '../match/event-leaves.collector';
 import { PathTrie } from '../match/path.trie';
 import { parsePatternBranches } from '../parse/pattern-branches.parser';
+import { idsInAddedOrder } from './added-order.sorter';
 import { confirmCandidate, taintedSlots } from './candidate.confirmer';
 import { buildEntry } from './index-entry.builder';
 import type { Entry } from './index-entry.model';
@@ -97,9 +98,11 @@ export class EventPatternIndex<T> {
     walkStates(this.root, leaves, stamp, candidates);
     const tainted =
       leaves.overflowed.size > 0 ? taintedSlots(this.trie, leaves.overflowed) : undefined;
-    const matched = candidates.filter((entry) => confirmCandidate(entry, leaves, stamp, tainted));
-    if (matched.length > 1) matched.sort((a, b) => a.seq - b.seq);
-    return matched.map((entry) => entry.id);
+    const matched: Entry<T>[] = [];
+    for (const entry of candidates) {
+      if (confirmCandidate(entry, leaves, stamp, tainted)) matched.push(entry);
+    }
+    return idsInAddedOrder(matched);
   }
 
   /** Compiles the pattern and files each alternative along its steps. */
