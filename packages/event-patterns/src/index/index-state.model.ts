@@ -8,8 +8,8 @@ export interface State<T> {
   /** One table per field: where the event's values at that path lead. */
   steps: StepTable<T>[] | undefined;
   /**
-   * Beside `steps`, in one array of numbers: each table's slot and `mask`, so that a table is
-   * only read when one of the event's values may be in it.
+   * Beside `steps`, in one array of numbers: each table's slot, `mask` and `foldedMask`, so that a
+   * table is only read when one of the event's values may be in it.
    */
   keys: number[] | undefined;
   /** The last `match()` that reached it. */

@@ -22,12 +22,13 @@ export function fileAlongSteps<T>(root: State<T>, { entry, steps }: BuiltEntry<T
         let i = state.steps?.findIndex((table) => table.slot === option.slot) ?? -1;
         if (i === -1) {
           state.steps = appended(state.steps, new StepTable(option.slot));
-          state.keys = appended(state.keys, option.slot, 0);
+          state.keys = appended(state.keys, option.slot, 0, 0);
           i = state.steps.length - 1;
         }
         const table = state.steps![i];
         for (const target of table.targets(option)) next.add(target);
-        state.keys![2 * i + 1] = table.mask;
+        state.keys![3 * i + 1] = table.mask;
+        state.keys![3 * i + 2] = table.foldedMask;
       }
       states = [...next];
     }

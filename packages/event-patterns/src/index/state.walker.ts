@@ -1,7 +1,7 @@
 import type { EventLeaves } from '../interfaces/event-leaves.interface';
 import type { Entry } from './index-entry.model';
 import type { State } from './index-state.model';
-import { hashBits } from './value.hasher';
+import { foldedHashBits, hashBits } from './value.hasher';
 
 /**
  * Takes every step the event's values allow from `root`, marking the alternatives whose last
@@ -20,8 +20,10 @@ export function walkStates<T>(
     state.seen = stamp;
     pending.push(state);
   };
-  // By slot: the hash bits of the event's values there, computed when first needed.
+  // By slot: the hash bits of the event's values there, and of them lowered, computed when first
+  // needed.
   const bits = new Array<number>(leaves.bySlot.length).fill(0);
+  const foldedBits = new Array<number>(leaves.bySlot.length).fill(0);
   for (let state = pending.pop(); state; state = pending.pop()) {
     if (state.ends) {
       for (const { entry, branch } of state.ends) {
@@ -34,13 +36,17 @@ export function walkStates<T>(
     const { steps, keys } = state;
     if (!steps) continue;
     for (let i = 0; i < steps.length; i++) {
-      const slot = keys![2 * i];
+      const slot = keys![3 * i];
       const values = leaves.bySlot[slot];
       if (!values) continue;
       // Reading the table only when a value may be in it: with many patterns, states and
       // tables are rarely in the processor's caches, and most tables hold none of the values.
-      const mask = keys![2 * i + 1];
-      if (mask !== -1 && (mask & (bits[slot] ||= hashBits(values))) === 0) continue;
+      const mask = keys![3 * i + 1];
+      if (mask !== -1 && (mask & (bits[slot] ||= hashBits(values))) === 0) {
+        const foldedMask = keys![3 * i + 2];
+        if (foldedMask === 0) continue;
+        if ((foldedMask & (foldedBits[slot] ||= foldedHashBits(values))) === 0) continue;
+      }
       steps[i].probe(values, reach, stamp);
     }
   }

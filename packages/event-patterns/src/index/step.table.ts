@@ -27,10 +27,13 @@ export class StepTable<T> {
   /** By field, so that alternatives sharing one (written beside their `$or`) test it once. */
   private scans?: Map<PatternField, Scan<T>>;
   /**
-   * While the table only holds exact values, one bit per value hash (see `hashBit`); -1 once
-   * anything else is filed, as affixes, ranges, presence and tests cannot be hashed.
+   * While the table only holds exact and `equals-ignore-case` values, one bit per exact value hash
+   * (see `hashBit`); -1 once anything else is filed, as affixes, ranges, presence and tests cannot
+   * be hashed.
    */
   mask = 0;
+  /** Beside `mask`, one bit per hash of the lowered `equals-ignore-case` values. */
+  foldedMask = 0;
 
   constructor(readonly slot: number) {}
 
@@ -41,6 +44,7 @@ export class StepTable<T> {
       for (const lookup of plan.lookups) {
         const exact = lookup.table === 'strings' || lookup.table === 'numbers';
         if (exact || lookup.table === 'literals') this.mask |= hashBit(lookup.value);
+        else if (lookup.table === 'folded') this.foldedMask |= hashBit(lookup.value);
         else this.mask = -1;
       }
     }

@@ -25,3 +25,15 @@ export function hashBits(leaves: readonly EventLeaf[]): number {
   for (const { value } of leaves) bits |= hashBit(value);
   return bits;
 }
+
+/**
+ * The bits of the lowered string values, as an `equals-ignore-case` table looks them up; with the
+ * sign bit set, which no table's bits have, so that it is never 0 either.
+ */
+export function foldedHashBits(leaves: readonly EventLeaf[]): number {
+  let bits = 1 << 31;
+  for (const { value } of leaves) {
+    if (typeof value === 'string') bits |= hashBit(value.toLowerCase());
+  }
+  return bits;
+}
