@@ -6,23 +6,25 @@ import type { Entry } from './index-entry.model';
 
 /**
  * What `compilePattern(pattern)(event)` answers for a candidate, trusting what the walk proved.
- * `tainted` marks the slots below where the event went past a limit (see `taintedSlots`).
+ * `tainted` marks the slots below where the event went past a limit (see `taintedSlots`);
+ * `arrayBits` is `flaggedSlotBits(leaves.inArray)`.
  */
 export function confirmCandidate<T>(
   entry: Entry<T>,
   leaves: EventLeaves,
   stamp: number,
   tainted: readonly boolean[] | undefined,
+  arrayBits: number,
 ): boolean {
   if (entry.removed) return false;
   // The pattern alone would have stopped at the same node and not matched.
   if (tainted && someOf(entry.slots, tainted)) return false;
   const { filing, reached } = entry;
-  if (!someOf(entry.slots, leaves.inArray)) {
+  if ((entry.slotBits & arrayBits) === 0 || !someOf(entry.slots, leaves.inArray)) {
     // Outside arrays no search budget is spent, so the order of the alternatives does not
     // matter, and one whose every field the walk proved matches without another look.
-    for (let b = 0; b < filing.length; b++) {
-      if (filing[b].complete && reached[b] === stamp) return true;
+    for (let bits = entry.completeBits, b = 0; bits !== 0; bits >>>= 1, b++) {
+      if (bits & 1 && reached[b] === stamp) return true;
     }
   }
   return matchesAnyBranch(entry.compiled, leaves, (b) => {

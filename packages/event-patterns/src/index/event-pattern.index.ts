@@ -8,6 +8,7 @@ import { confirmCandidate, taintedSlots } from './candidate.confirmer';
 import { buildEntry } from './index-entry.builder';
 import type { Entry } from './index-entry.model';
 import { newState } from './index-state.model';
+import { flaggedSlotBits } from './slot-bits.helper';
 import { fileAlongSteps } from './state.filer';
 import { walkStates } from './state.walker';
 
@@ -98,9 +99,10 @@ export class EventPatternIndex<T> {
     walkStates(this.root, leaves, stamp, candidates);
     const tainted =
       leaves.overflowed.size > 0 ? taintedSlots(this.trie, leaves.overflowed) : undefined;
+    const arrayBits = flaggedSlotBits(leaves.inArray);
     const matched: Entry<T>[] = [];
     for (const entry of candidates) {
-      if (confirmCandidate(entry, leaves, stamp, tainted)) matched.push(entry);
+      if (confirmCandidate(entry, leaves, stamp, tainted, arrayBits)) matched.push(entry);
     }
     return idsInAddedOrder(matched);
   }

@@ -3,6 +3,7 @@ import type { PatternBranch } from '../interfaces/pattern-condition.interface';
 import type { PathTrie } from '../match/path.trie';
 import { type FieldOption, planField, proves } from './field.planner';
 import type { Entry, Filing } from './index-entry.model';
+import { slotBit } from './slot-bits.helper';
 import { chooseSteps } from './step.chooser';
 
 /** A pattern ready to be filed: its entry, and per alternative the steps to file it along. */
@@ -35,7 +36,24 @@ export function buildEntry<T>(
     return { passing, complete: passing.every(Boolean) };
   });
   const slots = [...new Set(compiled.flatMap((fields) => fields.map((field) => field.slot)))];
+  const slotBits = slots.reduce((bits, slot) => bits | slotBit(slot), 0);
+  const completeBits = filing.reduce(
+    (bits, { complete }, b) => (complete && b < 31 ? bits | (1 << b) : bits),
+    0,
+  );
   const reached = new Array<number>(branches.length).fill(0);
-  const entry = { id, seq, branches, compiled, filing, slots, reached, removed: false, seen: 0 };
+  const entry = {
+    id,
+    seq,
+    branches,
+    compiled,
+    filing,
+    slots,
+    slotBits,
+    completeBits,
+    reached,
+    removed: false,
+    seen: 0,
+  };
   return { entry, steps };
 }

@@ -12,6 +12,16 @@ export interface Entry<T> {
   readonly filing: readonly Filing[];
   /** The slots of all its paths. */
   readonly slots: readonly number[];
+  /**
+   * `slotBit` of each of `slots`, so that an event with no array at any of them is told without
+   * reading `slots`.
+   */
+  readonly slotBits: number;
+  /**
+   * Bit b for alternative b (the first 31) when its steps prove every field, so that a candidate
+   * is confirmed without reading `filing`, which is rarely in the processor's caches.
+   */
+  readonly completeBits: number;
   /** Per alternative, the last `match()` that reached its last state. */
   readonly reached: number[];
   removed: boolean;
