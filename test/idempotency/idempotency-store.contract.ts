@@ -34,6 +34,22 @@ export interface ContractOptions {
   serverTtlMs?: number;
 }
 
+/** An `IdempotencyStore` whose every answer is a promise. */
+type AnswersLater = {
+  [M in keyof IdempotencyStore]: (
+    ...args: Parameters<IdempotencyStore[M]>
+  ) => Promise<Awaited<ReturnType<IdempotencyStore[M]>>>;
+};
+
+function answersLater(store: IdempotencyStore): AnswersLater {
+  return {
+    claim: async (key, options) => store.claim(key, options),
+    complete: async (key, token, options) => store.complete(key, token, options),
+    release: async (key, token) => store.release(key, token),
+    extend: async (key, token, options) => store.extend(key, token, options),
+  };
+}
+
 const LOCK = { lockTtlMs: 60_000 };
 const DONE = { ttlMs: 60_000 };
 const CONCURRENCY = 50;
@@ -51,12 +67,16 @@ export function describeIdempotencyStoreContract(
   const serverTtlMs = options.serverTtlMs ?? 400;
 
   describe(`${name} (IdempotencyStore contract)`, () => {
-    let store: IdempotencyStore;
+    /** The store as given, which the runner drives. */
+    let given: IdempotencyStore;
+    /** The same store, its answers read as promises (a store may answer synchronously). */
+    let store: AnswersLater;
     let advance: ((ms: number) => void) | undefined;
     let key: (label?: string) => string;
 
     beforeEach(async () => {
-      ({ store, advance } = await factory());
+      ({ store: given, advance } = await factory());
+      store = answersLater(given);
       if ((clock === 'injected') !== Boolean(advance)) {
         throw new Error(`${name}: give \`advance\` exactly when the clock is 'injected'.`);
       }
@@ -281,7 +301,7 @@ export function describeIdempotencyStoreContract(
       });
 
       it('handles a 100 KiB event id once, under a key of bounded size', async () => {
-        const runner = new IdempotentRunner(store);
+        const runner = new IdempotentRunner(given);
         const id = `${key()}:${'x'.repeat(100 * 1024)}`;
         const work = jest.fn();
         await runner.run(handling(id), options, work);
@@ -292,7 +312,7 @@ export function describeIdempotencyStoreContract(
       });
 
       it('keeps event ids apart that differ only in a lone surrogate', async () => {
-        const runner = new IdempotentRunner(store);
+        const runner = new IdempotentRunner(given);
         const work = jest.fn();
         for (const id of [`${key()}\ud800`, `${key()}\udc00`, `${key()}\ufffd`]) {
           const context = handling(id);
@@ -303,10 +323,12 @@ export function describeIdempotencyStoreContract(
       });
 
       it('answers a duplicate with other data with IdempotencyConflictError', async () => {
-        const runner = new IdempotentRunner(store);
+        const runner = new IdempotentRunner(given);
         await runner.run(handling(key(), { n: 1 }), options, jest.fn());
         await expect(
-          runner.run(handling(key(), { n: 2 }), options, jest.fn()),
+          new Promise((resolve) =>
+            resolve(runner.run(handling(key(), { n: 2 }), options, jest.fn())),
+          ),
         ).rejects.toBeInstanceOf(IdempotencyConflictError);
       });
     });

@@ -39,6 +39,7 @@ export type {
   ClaimResult,
   IdempotencyStore,
 } from './idempotency/idempotency-store.interface';
+export type { MaybePromise } from './utils/thenable';
 export { idempotencyStoreKey, payloadFingerprint } from './idempotency/idempotency-key';
 export {
   MemoryIdempotencyStore,

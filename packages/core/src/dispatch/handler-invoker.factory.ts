@@ -30,6 +30,7 @@ import { EventsConfigurationError } from '../errors/events-configuration.error';
 import { EVENT_HANDLER_ARGS_METADATA, EVENTS_CONTEXT_TYPE } from '../events.constants';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { EventParamType } from '../decorators/event-params.decorator';
+import { isThenable } from '../utils/thenable';
 import { EventParamsFactory } from './event-params.factory';
 
 /**
@@ -421,14 +422,6 @@ function handlerResult(call: () => unknown): Observable<unknown> {
     }
     return () => inner?.unsubscribe();
   });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function isClass(pipe: Type<PipeTransform> | PipeTransform): pipe is Type<PipeTransform> {

@@ -1,5 +1,6 @@
 import { IdempotencyStoreTimeoutError } from '../errors/idempotency.errors';
 import { Deadlines, type Watched } from '../utils/deadlines';
+import { isThenable, type MaybePromise } from '../utils/thenable';
 
 /** One timer per timeout in use (there are a few: one per configured `operationTimeoutMs`). */
 const deadlinesByTimeout = new Map<number, Deadlines>();
@@ -22,23 +23,25 @@ class StoreCall implements Watched {
 }
 
 /**
- * One idempotency store call, bounded by `timeoutMs`. A call that times out may still complete in
- * the store later; tokens make that harmless (a late claim leaves a lock that expires). The calls
- * share one timer per timeout instead of one each: a store in memory answers in microseconds, and
- * a timer per call cost more than the call.
+ * One idempotency store call, bounded by `timeoutMs`. A store that answers synchronously (one in
+ * memory) has nothing to bound: its answer, or what it throws, comes back as it is, with no
+ * promise made. A call that times out may still complete in the store later; tokens make that
+ * harmless (a late claim leaves a lock that expires). The calls share one timer per timeout
+ * instead of one each: a timer per call cost more than a fast store's answer.
  */
 export function boundedStoreCall<T>(
   operation: string,
   timeoutMs: number,
-  send: () => Promise<T>,
-): Promise<T> {
-  let pending: Promise<T>;
+  send: () => MaybePromise<T>,
+): T | Promise<T> {
+  let answer: MaybePromise<T>;
   try {
-    // A store that throws instead of rejecting is caught the same way.
-    pending = Promise.resolve(send());
+    answer = send();
   } catch (error) {
-    return Promise.reject(asError(error));
+    throw asError(error);
   }
+  if (!isThenable(answer)) return answer;
+  const pending = Promise.resolve(answer);
   if (!(timeoutMs < Infinity)) return pending;
   let deadlines = deadlinesByTimeout.get(timeoutMs);
   if (!deadlines) deadlinesByTimeout.set(timeoutMs, (deadlines = new Deadlines(timeoutMs)));

@@ -38,15 +38,32 @@ function canonicalJson(value: unknown): string | undefined {
   }
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  // Built by appending: a fingerprint is taken per event, and arrays of parts to join are garbage.
   if (Array.isArray(value)) {
-    return `[${value.map((item) => canonicalJson(item) ?? 'null').join(',')}]`;
+    let text = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ',';
+      text += canonicalJson(value[i]) ?? 'null';
+    }
+    return `${text}]`;
   }
-  const members: string[] = [];
-  for (const name of Object.keys(value).sort()) {
+  const names = Object.keys(value);
+  // Most objects are written with their keys in one order every time; sort only when needed.
+  if (!inOrder(names)) names.sort();
+  let text = '{';
+  for (const name of names) {
     const member = canonicalJson((value as Record<string, unknown>)[name]);
-    if (member !== undefined) members.push(`${JSON.stringify(name)}:${member}`);
+    if (member === undefined) continue;
+    if (text.length > 1) text += ',';
+    text += `${JSON.stringify(name)}:${member}`;
   }
-  return `{${members.join(',')}}`;
+  return `${text}}`;
+}
+
+/** True when `names` are in the order `sort()` would give (UTF-16 code units). */
+function inOrder(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1] > names[i]) return false;
+  return true;
 }
 
 const SHOWN_KEY_CHARS = 64;

@@ -1,3 +1,5 @@
+import type { MaybePromise } from '../utils/thenable';
+
 /** Result of trying to claim a key. */
 export type ClaimResult =
   /**
@@ -26,27 +28,31 @@ export interface ClaimOptions {
  * `release` and `extend` act only for the holder of the token that `claim` returned (a
  * compare-and-set in one step), so that a holder whose lock expired cannot touch the claim of the
  * delivery that took over. Keys come from the runner already hashed: short, printable, bounded.
+ *
+ * Each method may answer synchronously, as a store in the process's memory can: the runner then
+ * goes on at once, with no promise and no timeout to arm. Stores over a network return promises,
+ * which the runner bounds by `operationTimeoutMs`.
  */
 export interface IdempotencyStore {
   /**
    * Claims `key` with an in-progress lock that expires after `lockTtlMs`, under a new random token,
    * unless the key is completed or locked (an expired lock counts as free).
    */
-  claim(key: string, options: ClaimOptions): Promise<ClaimResult>;
+  claim(key: string, options: ClaimOptions): MaybePromise<ClaimResult>;
   /**
    * Marks `key` as done for `ttlMs` (keeping its fingerprint) if `token` holds its unexpired lock;
    * `true` then, and also when the same token completed it already (a repeated call). `false`
    * when the lock is gone or belongs to another token: nothing was written.
    */
-  complete(key: string, token: string, options: { ttlMs: number }): Promise<boolean>;
+  complete(key: string, token: string, options: { ttlMs: number }): MaybePromise<boolean>;
   /**
    * Drops the lock on `key` after a failure, so a retry can run the handler again, if `token`
    * holds it; `false` (nothing done) when the key is completed, gone or held by another token.
    */
-  release(key: string, token: string): Promise<boolean>;
+  release(key: string, token: string): MaybePromise<boolean>;
   /**
    * Renews the lock on `key` to expire `lockTtlMs` from now, if `token` holds it and it has not
    * expired; `false` (nothing done) otherwise: the caller has lost the lock.
    */
-  extend(key: string, token: string, options: { lockTtlMs: number }): Promise<boolean>;
+  extend(key: string, token: string, options: { lockTtlMs: number }): MaybePromise<boolean>;
 }

@@ -13,6 +13,7 @@ import { EVENTS_MODULE_OPTIONS } from '../events-module.definition';
 import type { EventsModuleOptions } from '../interfaces/events-module-options.interface';
 import type { IdempotencyStore } from './idempotency-store.interface';
 import { IdempotentRunner } from './idempotent.runner';
+import { promiseOf } from '../utils/thenable';
 import {
   resolveIdempotencyOptions,
   type ResolvedIdempotencyOptions,
@@ -50,8 +51,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return next.handle();
     }
     return defer(() =>
-      this.runner.run(handling, this.options, () =>
-        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      promiseOf(() =>
+        this.runner.run<unknown>(handling, this.options, () =>
+          lastValueFrom(next.handle(), { defaultValue: undefined }),
+        ),
       ),
     );
   }

@@ -10,7 +10,10 @@ import { idempotencyStoreKey, payloadFingerprint } from './idempotency-key';
 import type { ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 import { IdempotentRunner } from './idempotent.runner';
 import { MemoryIdempotencyStore } from './memory-idempotency.store';
-import { resolveIdempotencyOptions } from './resolve-idempotency-options';
+import {
+  resolveIdempotencyOptions,
+  type ResolvedIdempotencyOptions,
+} from './resolve-idempotency-options';
 
 const OPTIONS = resolveIdempotencyOptions('test');
 const KEY = idempotencyStoreKey('Points.credit', 'e-1');
@@ -26,19 +29,34 @@ function handling(id = 'e-1', data: unknown = { points: 10 }): HandlingContext {
 /** A store whose every method is a mock over a memory store, to script or count calls. */
 function spiedStore() {
   const memory = new MemoryIdempotencyStore();
+  // Typed as the interface (an answer now or a promise), so a test may script either.
   const store = {
-    claim: jest.fn((key: string, options: Parameters<IdempotencyStore['claim']>[1]) =>
-      memory.claim(key, options),
+    claim: jest.fn<ReturnType<IdempotencyStore['claim']>, Parameters<IdempotencyStore['claim']>>(
+      (key, options) => memory.claim(key, options),
     ),
-    complete: jest.fn((key: string, token: string, options: { ttlMs: number }) =>
-      memory.complete(key, token, options),
-    ),
-    release: jest.fn((key: string, token: string) => memory.release(key, token)),
-    extend: jest.fn((key: string, token: string, options: { lockTtlMs: number }) =>
-      memory.extend(key, token, options),
+    complete: jest.fn<
+      ReturnType<IdempotencyStore['complete']>,
+      Parameters<IdempotencyStore['complete']>
+    >((key, token, options) => memory.complete(key, token, options)),
+    release: jest.fn<
+      ReturnType<IdempotencyStore['release']>,
+      Parameters<IdempotencyStore['release']>
+    >((key, token) => memory.release(key, token)),
+    extend: jest.fn<ReturnType<IdempotencyStore['extend']>, Parameters<IdempotencyStore['extend']>>(
+      (key, token, options) => memory.extend(key, token, options),
     ),
   } satisfies IdempotencyStore;
   return { store, memory };
+}
+
+/** The runner's answer as a promise, whether it came at once (a store in memory) or later. */
+function runOn<T>(
+  runner: IdempotentRunner,
+  context: HandlingContext,
+  options: ResolvedIdempotencyOptions,
+  work: () => T | Promise<T>,
+): Promise<T | undefined> {
+  return new Promise((resolve) => resolve(runner.run(context, options, work)));
 }
 
 /** Work that takes `ms` of (fake) time. */
@@ -57,12 +75,12 @@ describe('IdempotentRunner', () => {
     const runner = new IdempotentRunner(store);
     let finish!: () => void;
     const hung = handling();
-    const running = runner.run(hung, OPTIONS, () => new Promise<void>((r) => (finish = r)));
+    const running = runOn(runner, hung, OPTIONS, () => new Promise<void>((r) => (finish = r)));
     await new Promise(setImmediate);
 
     hung.abandon!();
     await new Promise(setImmediate);
-    const retry = await memory.claim(KEY, { lockTtlMs: 1000 });
+    const retry = memory.claim(KEY, { lockTtlMs: 1000 });
     expect(retry.status).toBe('acquired');
 
     finish();
@@ -70,19 +88,48 @@ describe('IdempotentRunner', () => {
     expect(store.complete).not.toHaveBeenCalled();
   });
 
+  it('answers at once, with no promise, when the store and the work are synchronous', () => {
+    const runner = new IdempotentRunner(new MemoryIdempotencyStore());
+    const work = jest.fn(() => 'done');
+    expect(runner.run(handling(), OPTIONS, work)).toBe('done');
+    const again = handling();
+    expect(runner.run(again, OPTIONS, work)).toBeUndefined();
+    expect(again.skipped).toBe('duplicate');
+    const failing = handling('e-2');
+    const failure = new Error('handler failed');
+    expect(() =>
+      runner.run(failing, OPTIONS, () => {
+        throw failure;
+      }),
+    ).toThrow(failure);
+    // Released at once: the retry runs.
+    expect(runner.run(handling('e-2'), OPTIONS, work)).toBe('done');
+    expect(work).toHaveBeenCalledTimes(2);
+  });
+
+  it('bounds a store that answers later, and gives the answer as a promise', async () => {
+    const { store } = spiedStore();
+    const memory = new MemoryIdempotencyStore();
+    store.claim.mockImplementation((key, options) => Promise.resolve(memory.claim(key, options)));
+    store.complete.mockResolvedValue(true);
+    const answer = new IdempotentRunner(store).run(handling(), OPTIONS, () => 'done');
+    expect(answer).toBeInstanceOf(Promise);
+    await expect(answer).resolves.toBe('done');
+  });
+
   it('runs the work once per key, and marks later deliveries as duplicates', async () => {
     const runner = new IdempotentRunner(new MemoryIdempotencyStore());
     const work = jest.fn(() => 'done');
-    await expect(runner.run(handling(), OPTIONS, work)).resolves.toBe('done');
+    await expect(runOn(runner, handling(), OPTIONS, work)).resolves.toBe('done');
     const again = handling();
-    await expect(runner.run(again, OPTIONS, work)).resolves.toBeUndefined();
+    await expect(runOn(runner, again, OPTIONS, work)).resolves.toBeUndefined();
     expect(work).toHaveBeenCalledTimes(1);
     expect(again.skipped).toBe('duplicate');
   });
 
   it('claims a hash of handler and key, with the fingerprint of the data', async () => {
     const { store } = spiedStore();
-    await new IdempotentRunner(store).run(handling(), OPTIONS, () => undefined);
+    await runOn(new IdempotentRunner(store), handling(), OPTIONS, () => undefined);
     expect(store.claim).toHaveBeenCalledWith(KEY, {
       lockTtlMs: OPTIONS.lockTtlMs,
       fingerprint: payloadFingerprint({ points: 10 }),
@@ -94,7 +141,7 @@ describe('IdempotentRunner', () => {
   it('gives the store a key of the same size for a 100 KiB event id', async () => {
     const { store } = spiedStore();
     const id = 'x'.repeat(100 * 1024);
-    await new IdempotentRunner(store).run(handling(id), OPTIONS, () => undefined);
+    await runOn(new IdempotentRunner(store), handling(id), OPTIONS, () => undefined);
     expect(store.claim.mock.calls[0][0]).toHaveLength(43);
   });
 
@@ -102,8 +149,8 @@ describe('IdempotentRunner', () => {
     const runner = new IdempotentRunner(new MemoryIdempotencyStore());
     const work = jest.fn();
     // Both become "a\uFFFD" once encoded as UTF-8.
-    await runner.run(handling('a\ud800'), OPTIONS, work);
-    await runner.run(handling('a\udc00'), OPTIONS, work);
+    await runOn(runner, handling('a\ud800'), OPTIONS, work);
+    await runOn(runner, handling('a\udc00'), OPTIONS, work);
     expect(work).toHaveBeenCalledTimes(2);
     expect(idempotencyStoreKey('h', 'a\ud800')).not.toBe(idempotencyStoreKey('h', 'a\udc00'));
     // A handler name cannot run into the key.
@@ -114,23 +161,23 @@ describe('IdempotentRunner', () => {
     const { store } = spiedStore();
     const runner = new IdempotentRunner(store);
     const failure = new Error('first try fails');
-    await expect(runner.run(handling(), OPTIONS, () => Promise.reject(failure))).rejects.toBe(
+    await expect(runOn(runner, handling(), OPTIONS, () => Promise.reject(failure))).rejects.toBe(
       failure,
     );
     const token = (await store.claim.mock.results[0].value) as { token: string };
     expect(store.release).toHaveBeenCalledWith(KEY, token.token);
     const work = jest.fn();
-    await runner.run(handling(), OPTIONS, work);
+    await runOn(runner, handling(), OPTIONS, work);
     expect(work).toHaveBeenCalledTimes(1);
   });
 
   it('releases the key when the work was skipped (a guard denied it), so that it may run later', async () => {
     const runner = new IdempotentRunner(new MemoryIdempotencyStore());
     const denied = handling();
-    await runner.run(denied, OPTIONS, () => void (denied.skipped = 'guard'));
+    await runOn(runner, denied, OPTIONS, () => void (denied.skipped = 'guard'));
     const work = jest.fn();
     const allowed = handling();
-    await runner.run(allowed, OPTIONS, work);
+    await runOn(runner, allowed, OPTIONS, work);
     expect(work).toHaveBeenCalledTimes(1);
     expect(allowed.skipped).toBeUndefined();
   });
@@ -149,7 +196,7 @@ describe('IdempotentRunner', () => {
     // The jittered wait drawn at its bottom: no time passes between polls.
     jest.spyOn(Math, 'random').mockReturnValue(0);
     const work = jest.fn();
-    await new IdempotentRunner(store).run(handling(), OPTIONS, work);
+    await runOn(new IdempotentRunner(store), handling(), OPTIONS, work);
     expect(store.claim).toHaveBeenCalledTimes(3);
     expect(work).toHaveBeenCalledTimes(1);
     expect(store.complete).toHaveBeenCalledWith(KEY, 't', { ttlMs: OPTIONS.ttlMs });
@@ -157,10 +204,11 @@ describe('IdempotentRunner', () => {
 
   it('skips at once when the key is in progress and whenInProgress is skip', async () => {
     const store = new MemoryIdempotencyStore();
-    await store.claim(KEY, { lockTtlMs: 60_000 });
+    store.claim(KEY, { lockTtlMs: 60_000 });
     const context = handling();
     const work = jest.fn();
-    await new IdempotentRunner(store).run(
+    await runOn(
+      new IdempotentRunner(store),
       context,
       resolveIdempotencyOptions('test', { whenInProgress: 'skip' }),
       work,
@@ -172,7 +220,7 @@ describe('IdempotentRunner', () => {
   it('refuses a key function that returns no key', async () => {
     const runner = new IdempotentRunner(new MemoryIdempotencyStore());
     const options = resolveIdempotencyOptions('test', { key: () => '' });
-    await expect(runner.run(handling(), options, () => undefined)).rejects.toThrow(
+    await expect(runOn(runner, handling(), options, () => undefined)).rejects.toThrow(
       /key function returned "" for event e-1/,
     );
   });
@@ -185,11 +233,12 @@ describe('IdempotentRunner', () => {
       const { store } = spiedStore();
       const runner = new IdempotentRunner(store);
       const work = slowWork(900);
-      const first = runner.run(handling(), LOCK, work);
+      const first = runOn(runner, handling(), LOCK, work);
       await jest.advanceTimersByTimeAsync(850);
       // A duplicate arriving now, after the first lock period, still finds the key held.
       const duplicate = handling();
-      const second = runner.run(
+      const second = runOn(
+        runner,
         duplicate,
         resolveIdempotencyOptions('test', { lockTtlMs: 300, whenInProgress: 'skip' }),
         work,
@@ -213,10 +262,10 @@ describe('IdempotentRunner', () => {
       const { store } = spiedStore();
       const runner = new IdempotentRunner(store);
       const quick = Array.from({ length: 50 }, (_, i) =>
-        runner.run(handling(`quick-${i}`), LOCK, slowWork(90)),
+        runOn(runner, handling(`quick-${i}`), LOCK, slowWork(90)),
       );
       const slow = Array.from({ length: 50 }, (_, i) =>
-        runner.run(handling(`slow-${i}`), LOCK, slowWork(450)),
+        runOn(runner, handling(`slow-${i}`), LOCK, slowWork(450)),
       );
       await jest.advanceTimersByTimeAsync(0);
       // 100 work timers and one renewal timer for the 100 locks.
@@ -238,7 +287,7 @@ describe('IdempotentRunner', () => {
       jest.useFakeTimers();
       const { store } = spiedStore();
       store.extend.mockResolvedValue(false);
-      const outcome = new IdempotentRunner(store).run(handling(), LOCK, slowWork(900));
+      const outcome = runOn(new IdempotentRunner(store), handling(), LOCK, slowWork(900));
       const settled = outcome.catch((error: unknown) => error);
       await jest.advanceTimersByTimeAsync(900);
       const error = await settled;
@@ -256,7 +305,7 @@ describe('IdempotentRunner', () => {
       store.extend
         .mockRejectedValueOnce(new Error('ECONNRESET'))
         .mockImplementation((key, token, options) => memory.extend(key, token, options));
-      const outcome = new IdempotentRunner(store).run(handling(), LOCK, slowWork(900));
+      const outcome = runOn(new IdempotentRunner(store), handling(), LOCK, slowWork(900));
       await jest.advanceTimersByTimeAsync(900);
       await expect(outcome).resolves.toBe('done');
       expect(store.complete).toHaveBeenCalledTimes(1);
@@ -266,7 +315,7 @@ describe('IdempotentRunner', () => {
       jest.useFakeTimers();
       const { store } = spiedStore();
       store.extend.mockRejectedValue(new Error('ECONNREFUSED'));
-      const outcome = new IdempotentRunner(store).run(handling(), LOCK, slowWork(900));
+      const outcome = runOn(new IdempotentRunner(store), handling(), LOCK, slowWork(900));
       const settled = outcome.catch((error: unknown) => error);
       await jest.advanceTimersByTimeAsync(900);
       const error = await settled;
@@ -279,7 +328,7 @@ describe('IdempotentRunner', () => {
       const { store } = spiedStore();
       store.complete.mockResolvedValue(false);
       await expect(
-        new IdempotentRunner(store).run(handling(), OPTIONS, () => 'done'),
+        runOn(new IdempotentRunner(store), handling(), OPTIONS, () => 'done'),
       ).rejects.toBeInstanceOf(IdempotencyLockLostError);
     });
 
@@ -293,7 +342,8 @@ describe('IdempotentRunner', () => {
         release: (key, token) => store.release(key, token),
         extend: () => Promise.reject(new Error('ETIMEDOUT')),
       };
-      const first = new IdempotentRunner(partitioned).run(
+      const first = runOn(
+        new IdempotentRunner(partitioned),
         handling(),
         LOCK,
         () => new Promise((_, reject) => setTimeout(() => reject(new Error('boom')), 600)),
@@ -301,12 +351,13 @@ describe('IdempotentRunner', () => {
       const firstSettled = first.catch((error: unknown) => error);
       await jest.advanceTimersByTimeAsync(300);
       const secondWork = slowWork(600);
-      const second = new IdempotentRunner(store).run(handling(), LOCK, secondWork);
+      const second = runOn(new IdempotentRunner(store), handling(), LOCK, secondWork);
       await jest.advanceTimersByTimeAsync(300);
       await expect(firstSettled).resolves.toThrow('boom');
       // The first one's release did nothing: a third delivery finds the second one's lock.
       const third = handling();
-      await new IdempotentRunner(store).run(
+      await runOn(
+        new IdempotentRunner(store),
         third,
         resolveIdempotencyOptions('test', { lockTtlMs: 300, whenInProgress: 'skip' }),
         jest.fn(),
@@ -321,11 +372,14 @@ describe('IdempotentRunner', () => {
   describe('payload fingerprints', () => {
     it('fails a delivery whose data differs from the first with a non-retryable conflict', async () => {
       const runner = new IdempotentRunner(new MemoryIdempotencyStore());
-      await runner.run(handling('e-1', { points: 10, card: '4111-secret' }), OPTIONS, jest.fn());
+      await runOn(runner, handling('e-1', { points: 10, card: '4111-secret' }), OPTIONS, jest.fn());
       const work = jest.fn();
-      const error = await runner
-        .run(handling('e-1', { points: 99, card: '4111-secret' }), OPTIONS, work)
-        .catch((caught: unknown) => caught);
+      const error = await runOn(
+        runner,
+        handling('e-1', { points: 99, card: '4111-secret' }),
+        OPTIONS,
+        work,
+      ).catch((caught: unknown) => caught);
       expect(work).not.toHaveBeenCalled();
       expect(error).toBeInstanceOf(IdempotencyConflictError);
       expect(error).toBeInstanceOf(NonRetryableError);
@@ -338,21 +392,22 @@ describe('IdempotentRunner', () => {
 
     it('answers a conflict while the first delivery is still in progress', async () => {
       const store = new MemoryIdempotencyStore();
-      await store.claim(KEY, { lockTtlMs: 60_000, fingerprint: payloadFingerprint({ points: 1 }) });
+      store.claim(KEY, { lockTtlMs: 60_000, fingerprint: payloadFingerprint({ points: 1 }) });
       await expect(
-        new IdempotentRunner(store).run(handling('e-1', { points: 2 }), OPTIONS, jest.fn()),
+        runOn(new IdempotentRunner(store), handling('e-1', { points: 2 }), OPTIONS, jest.fn()),
       ).rejects.toBeInstanceOf(IdempotencyConflictError);
     });
 
     it('treats the same data in another key order as a duplicate', async () => {
       const runner = new IdempotentRunner(new MemoryIdempotencyStore());
-      await runner.run(
+      await runOn(
+        runner,
         handling('e-1', { a: 1, b: { c: [1, { d: 2, e: 3 }] } }),
         OPTIONS,
         jest.fn(),
       );
       const again = handling('e-1', { b: { c: [1, { e: 3, d: 2 }] }, a: 1 });
-      await runner.run(again, OPTIONS, jest.fn());
+      await runOn(runner, again, OPTIONS, jest.fn());
       expect(again.skipped).toBe('duplicate');
     });
 
@@ -361,23 +416,24 @@ describe('IdempotentRunner', () => {
       const selected = resolveIdempotencyOptions('test', {
         fingerprint: (event) => (event.data as { points: number }).points,
       });
-      await runner.run(handling('e-1', { points: 1, at: 'monday' }), selected, jest.fn());
+      await runOn(runner, handling('e-1', { points: 1, at: 'monday' }), selected, jest.fn());
       const sameSelection = handling('e-1', { points: 1, at: 'tuesday' });
-      await runner.run(sameSelection, selected, jest.fn());
+      await runOn(runner, sameSelection, selected, jest.fn());
       expect(sameSelection.skipped).toBe('duplicate');
       await expect(
-        runner.run(handling('e-1', { points: 2 }), selected, jest.fn()),
+        runOn(runner, handling('e-1', { points: 2 }), selected, jest.fn()),
       ).rejects.toBeInstanceOf(IdempotencyConflictError);
 
       // A custom key groups events on purpose: no check unless a fingerprint is selected.
       const byOrder = resolveIdempotencyOptions('test', { key: () => 'order-1' });
-      await runner.run(handling('e-7', { points: 1 }), byOrder, jest.fn());
+      await runOn(runner, handling('e-7', { points: 1 }), byOrder, jest.fn());
       const sameOrder = handling('e-8', { points: 5 });
-      await runner.run(sameOrder, byOrder, jest.fn());
+      await runOn(runner, sameOrder, byOrder, jest.fn());
       expect(sameOrder.skipped).toBe('duplicate');
 
       const unchecked = handling('e-1', { points: 3 });
-      await runner.run(
+      await runOn(
+        runner,
         unchecked,
         resolveIdempotencyOptions('test', { fingerprint: false }),
         jest.fn(),
@@ -392,9 +448,12 @@ describe('IdempotentRunner', () => {
       const { store } = spiedStore();
       store.claim.mockReturnValue(new Promise(() => undefined));
       const work = jest.fn();
-      const outcome = new IdempotentRunner(store)
-        .run(handling(), resolveIdempotencyOptions('test', { operationTimeoutMs: 2_000 }), work)
-        .catch((error: unknown) => error);
+      const outcome = runOn(
+        new IdempotentRunner(store),
+        handling(),
+        resolveIdempotencyOptions('test', { operationTimeoutMs: 2_000 }),
+        work,
+      ).catch((error: unknown) => error);
       await jest.advanceTimersByTimeAsync(2_000);
       const error = await outcome;
       expect(error).toBeInstanceOf(IdempotencyStoreTimeoutError);
@@ -407,9 +466,9 @@ describe('IdempotentRunner', () => {
       const { store } = spiedStore();
       store.release.mockReturnValue(new Promise(() => undefined));
       const failure = new Error('handler failed');
-      const outcome = new IdempotentRunner(store)
-        .run(handling(), OPTIONS, () => Promise.reject(failure))
-        .catch((error: unknown) => error);
+      const outcome = runOn(new IdempotentRunner(store), handling(), OPTIONS, () =>
+        Promise.reject(failure),
+      ).catch((error: unknown) => error);
       await jest.advanceTimersByTimeAsync(OPTIONS.operationTimeoutMs);
       await expect(outcome).resolves.toBe(failure);
     });

@@ -8,6 +8,7 @@ import { boundedStoreCall } from './bounded-store-call';
 import { displayKey, idempotencyStoreKey, payloadFingerprint } from './idempotency-key';
 import type { ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 import type { ResolvedIdempotencyOptions } from './resolve-idempotency-options';
+import { isThenable, type MaybePromise } from '../utils/thenable';
 
 // Waits for a lock held elsewhere grow from about 10 ms to at most 1 s.
 const WAIT_BASE_MS = 10;
@@ -34,6 +35,8 @@ class HeldLock {
     readonly token: string,
     readonly handling: HandlingContext,
     readonly options: ResolvedIdempotencyOptions,
+    /** Who renews it: the runner's renewals for its `lockTtlMs`. */
+    readonly renewals: LockRenewals,
   ) {
     this.renewedAt = Date.now();
     this.expiresAt = this.renewedAt + options.lockTtlMs;
@@ -121,12 +124,16 @@ export class IdempotentRunner {
 
   constructor(private readonly store: IdempotencyStore) {}
 
-  /** Runs `work` unless the key is done; then marks the handling context skipped instead. */
-  async run<T>(
+  /**
+   * Runs `work` unless the key is done; then marks the handling context skipped instead. With a
+   * store that answers synchronously and synchronous work the answer comes at once; otherwise as
+   * a promise (a failure is thrown, or rejects it, alike).
+   */
+  run<T>(
     handling: HandlingContext,
     options: ResolvedIdempotencyOptions,
     work: () => T | Promise<T>,
-  ): Promise<T | undefined> {
+  ): T | undefined | Promise<T | undefined> {
     const eventKey = options.key ? options.key(handling.event) : handling.event.id;
     if (typeof eventKey !== 'string' || eventKey === '') {
       throw new TypeError(
@@ -142,7 +149,22 @@ export class IdempotentRunner {
       select === false
         ? undefined
         : payloadFingerprint(select ? select(handling.event) : handling.event.data);
-    const token = await this.acquire(key, fingerprint, options, handling);
+    const deadline = Date.now() + options.lockTtlMs * 2;
+    const token = this.acquire(key, fingerprint, options, handling, deadline, 0);
+    return isThenable(token)
+      ? token.then((owned) => this.runOwned(owned, key, eventKey, options, handling, work))
+      : this.runOwned(token, key, eventKey, options, handling, work);
+  }
+
+  /** Runs the work under the claim `token` (undefined: the key is done, so it is skipped). */
+  private runOwned<T>(
+    token: string | undefined,
+    key: string,
+    eventKey: string,
+    options: ResolvedIdempotencyOptions,
+    handling: HandlingContext,
+    work: () => T | Promise<T>,
+  ): T | undefined | Promise<T | undefined> {
     if (token === undefined) {
       handling.skipped = 'duplicate';
       this.logger.log(
@@ -155,54 +177,87 @@ export class IdempotentRunner {
       );
       return undefined;
     }
-    const held = new HeldLock(key, token, handling, options);
-    const renewals = this.renewalsOf(options.lockTtlMs);
-    renewals.hold(held);
+    const held = new HeldLock(key, token, handling, options, this.renewalsOf(options.lockTtlMs));
+    held.renewals.hold(held);
     handling.abandon = () => {
       // The delivery gave this run up (timeout) and will be retried: let the retry claim the key.
       held.lost ??= 'the run outlived its handler timeout and its lock was released';
-      renewals.drop(held);
-      void this.release(held, options);
+      held.renewals.drop(held);
+      void this.release(held);
     };
-    let result: T;
+    let result: T | Promise<T>;
     try {
-      result = await work();
+      result = work();
     } catch (error) {
-      renewals.drop(held);
-      await this.release(held, options);
-      throw error;
-    } finally {
-      renewals.drop(held);
+      return this.failed(held, error);
     }
-    if (held.lost) throw this.lockLost(held, handling, held.lost);
+    return isThenable(result)
+      ? Promise.resolve(result).then(
+          (value) => this.finish(held, value),
+          (error: unknown) => this.failed(held, error),
+        )
+      : this.finish(held, result);
+  }
+
+  /** The work failed: the key is released for the retry, then the failure goes on. */
+  private failed(held: HeldLock, error: unknown): never | Promise<never> {
+    held.renewals.drop(held);
+    const released = this.release(held);
+    if (released === undefined) throw error;
+    return released.then(() => {
+      throw error;
+    });
+  }
+
+  /** The work is done: the key is completed, or released when the delivery was skipped. */
+  private finish<T>(held: HeldLock, result: T): T | Promise<T> {
+    held.renewals.drop(held);
+    const { handling, options, key, token } = held;
+    if (held.lost) throw this.lockLost(held, held.lost);
     if (handling.skipped) {
       // Acknowledged without applying it (a guard denied it): a later delivery must still run.
-      await this.release(held, options);
-      return result;
+      const released = this.release(held);
+      return released === undefined ? result : released.then(() => result);
     }
-    let completed: boolean;
+    let completed: boolean | Promise<boolean>;
     try {
-      completed = await this.call(options, 'complete', () =>
+      completed = this.call(options, 'complete', () =>
         this.store.complete(key, token, { ttlMs: options.ttlMs }),
       );
     } catch (error) {
-      // The handler's effect has happened: failing the delivery now would run it again. The
-      // claim stays in progress until its lock expires, which still stops near duplicates.
-      this.logger.error(
-        `${handling.handler}: could not mark event ${handling.event.id} as done (store key ${key}); ` +
-          'a redelivery after the lock expires would run the handler again',
-        (error as Error).stack,
-      );
-      return result;
+      return this.notCompleted(held, error, result);
     }
-    if (!completed) throw this.lockLost(held, handling, 'complete was refused (token mismatch)');
+    return isThenable(completed)
+      ? completed.then(
+          (done) => this.completed(held, done, result),
+          (error: unknown) => this.notCompleted(held, error, result),
+        )
+      : this.completed(held, completed, result);
+  }
+
+  private completed<T>(held: HeldLock, completed: boolean, result: T): T {
+    if (!completed) throw this.lockLost(held, 'complete was refused (token mismatch)');
+    return result;
+  }
+
+  /**
+   * The handler's effect has happened: failing the delivery now would run it again. The claim
+   * stays in progress until its lock expires, which still stops near duplicates.
+   */
+  private notCompleted<T>(held: HeldLock, error: unknown, result: T): T {
+    const { handling, key } = held;
+    this.logger.error(
+      `${handling.handler}: could not mark event ${handling.event.id} as done (store key ${key}); ` +
+        'a redelivery after the lock expires would run the handler again',
+      (error as Error).stack,
+    );
     return result;
   }
 
   private renewalsOf(lockTtlMs: number): LockRenewals {
     let renewals = this.renewals.get(lockTtlMs);
     if (!renewals) {
-      renewals = new LockRenewals(lockTtlMs, (lock) => void this.renew(lock, renewals!));
+      renewals = new LockRenewals(lockTtlMs, (lock) => void this.renew(lock));
       this.renewals.set(lockTtlMs, renewals);
     }
     return renewals;
@@ -213,7 +268,7 @@ export class IdempotentRunner {
    * failing calls lose it once the last confirmed expiry has passed, as the store would then let
    * another delivery claim it.
    */
-  private async renew(lock: HeldLock, renewals: LockRenewals): Promise<void> {
+  private async renew(lock: HeldLock): Promise<void> {
     if (lock.renewing || lock.lost) return;
     lock.renewing = true;
     const { key, token, handling, options } = lock;
@@ -237,7 +292,7 @@ export class IdempotentRunner {
       lock.renewing = false;
     }
     if (lock.lost && lock.held) {
-      renewals.drop(lock);
+      lock.renewals.drop(lock);
       this.logger.error(
         `${handling.handler}: lost the idempotency lock on event ${handling.event.id} while ` +
           `the handler runs: ${lock.lost}; its outcome will not be recorded`,
@@ -246,7 +301,8 @@ export class IdempotentRunner {
     }
   }
 
-  private lockLost(held: HeldLock, handling: HandlingContext, reason: string): Error {
+  private lockLost(held: HeldLock, reason: string): Error {
+    const { handling } = held;
     const error = new IdempotencyLockLostError(
       handling.handler,
       held.key,
@@ -257,66 +313,96 @@ export class IdempotentRunner {
     return error;
   }
 
-  private async release(held: HeldLock, options: ResolvedIdempotencyOptions): Promise<void> {
+  /** Releases the key; undefined when the store answered at once. Never fails: it logs. */
+  private release(held: HeldLock): Promise<void> | undefined {
+    let released: boolean | Promise<boolean>;
     try {
-      await this.call(options, 'release', () => this.store.release(held.key, held.token));
+      released = this.call(held.options, 'release', () => this.store.release(held.key, held.token));
     } catch (error) {
-      this.logger.error(
-        `Could not release idempotency store key ${held.key}; a retry waits for its lock to expire`,
-        (error as Error).stack,
-      );
+      this.releaseFailed(held, error);
+      return undefined;
     }
+    if (!isThenable(released)) return undefined;
+    return released.then(
+      () => undefined,
+      (error: unknown) => this.releaseFailed(held, error),
+    );
   }
 
-  /** The token when this delivery owns the key; undefined when the work is already done. */
-  private async acquire(
+  private releaseFailed(held: HeldLock, error: unknown): void {
+    this.logger.error(
+      `Could not release idempotency store key ${held.key}; a retry waits for its lock to expire`,
+      (error as Error).stack,
+    );
+  }
+
+  /**
+   * The token when this delivery owns the key; undefined when the work is already done. A store
+   * that answers at once gives the answer at once, unless another delivery holds the key: then
+   * it waits. A holder renews its lock while it works, so a long handler keeps the key for longer
+   * than lockTtlMs; waiting for it is bounded all the same (`deadline`), and the delivery is
+   * retried after.
+   */
+  private acquire(
     key: string,
     fingerprint: string | undefined,
     options: ResolvedIdempotencyOptions,
     handling: HandlingContext,
-  ): Promise<string | undefined> {
-    let waits = 0;
-    // A holder renews its lock while it works, so a long handler keeps the key for longer than
-    // lockTtlMs; waiting for it is bounded all the same, and the delivery is retried after.
-    const deadline = Date.now() + options.lockTtlMs * 2;
-    for (;;) {
-      const claim: ClaimResult = await this.call(options, 'claim', () =>
-        this.store.claim(key, { lockTtlMs: options.lockTtlMs, fingerprint }),
-      );
-      if (claim.status === 'acquired') return claim.token;
-      if (
-        fingerprint !== undefined &&
-        claim.fingerprint !== undefined &&
-        claim.fingerprint !== fingerprint
-      ) {
-        const error = new IdempotencyConflictError(handling.handler, key, handling.event.id);
-        this.logger.error(error.message, undefined);
-        throw error;
-      }
-      if (claim.status === 'completed' || options.whenInProgress === 'skip') return undefined;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `${handling.handler}: event ${handling.event.id} stayed in progress elsewhere for over ` +
-            `${options.lockTtlMs * 2} ms (twice lockTtlMs); giving up this delivery so it is retried`,
-        );
-      }
-      // Another delivery holds the lock: it completes (we skip), fails and releases (we run), or
-      // dies and its lock expires (we run). Poll with growing, jittered gaps, so that deliveries
-      // waiting on one key do not all ask the store at once.
-      this.logger.debug(
-        `${handling.handler}: event ${handling.event.id} is in progress elsewhere; waiting`,
-      );
-      const delayMs = backoffDelay(++waits, WAIT_BASE_MS, WAIT_MAX_MS);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
+    deadline: number,
+    waits: number,
+  ): string | undefined | Promise<string | undefined> {
+    const claim = this.call(options, 'claim', () =>
+      this.store.claim(key, { lockTtlMs: options.lockTtlMs, fingerprint }),
+    );
+    const claimed = (answer: ClaimResult) =>
+      this.claimed(answer, key, fingerprint, options, handling, deadline, waits);
+    return isThenable(claim) ? claim.then(claimed) : claimed(claim);
   }
 
-  /** One store call, bounded by `operationTimeoutMs`. */
+  private claimed(
+    claim: ClaimResult,
+    key: string,
+    fingerprint: string | undefined,
+    options: ResolvedIdempotencyOptions,
+    handling: HandlingContext,
+    deadline: number,
+    waits: number,
+  ): string | undefined | Promise<string | undefined> {
+    if (claim.status === 'acquired') return claim.token;
+    if (
+      fingerprint !== undefined &&
+      claim.fingerprint !== undefined &&
+      claim.fingerprint !== fingerprint
+    ) {
+      const error = new IdempotencyConflictError(handling.handler, key, handling.event.id);
+      this.logger.error(error.message, undefined);
+      throw error;
+    }
+    if (claim.status === 'completed' || options.whenInProgress === 'skip') return undefined;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${handling.handler}: event ${handling.event.id} stayed in progress elsewhere for over ` +
+          `${options.lockTtlMs * 2} ms (twice lockTtlMs); giving up this delivery so it is retried`,
+      );
+    }
+    // Another delivery holds the lock: it completes (we skip), fails and releases (we run), or
+    // dies and its lock expires (we run). Poll with growing, jittered gaps, so that deliveries
+    // waiting on one key do not all ask the store at once.
+    this.logger.debug(
+      `${handling.handler}: event ${handling.event.id} is in progress elsewhere; waiting`,
+    );
+    const delayMs = backoffDelay(waits + 1, WAIT_BASE_MS, WAIT_MAX_MS);
+    return new Promise((resolve) => setTimeout(resolve, delayMs)).then(() =>
+      this.acquire(key, fingerprint, options, handling, deadline, waits + 1),
+    );
+  }
+
+  /** One store call, bounded by `operationTimeoutMs` when the store answers later. */
   private call<T>(
     options: ResolvedIdempotencyOptions,
     operation: string,
-    send: () => Promise<T>,
-  ): Promise<T> {
+    send: () => MaybePromise<T>,
+  ): T | Promise<T> {
     return boundedStoreCall(operation, options.operationTimeoutMs, send);
   }
 }

@@ -13,8 +13,8 @@ function storeWithClock(options: { maxKeys?: number } = {}) {
   return { store, clock };
 }
 
-async function statusOf(store: MemoryIdempotencyStore, key: string): Promise<string> {
-  return (await store.claim(key, LOCK)).status;
+function statusOf(store: MemoryIdempotencyStore, key: string): string {
+  return store.claim(key, LOCK).status;
 }
 
 function tokenOf(result: ClaimResult): string {
@@ -23,116 +23,125 @@ function tokenOf(result: ClaimResult): string {
 }
 
 /** Claims and completes `key`, as a handler that ran would. */
-async function done(store: MemoryIdempotencyStore, key: string): Promise<void> {
-  const token = tokenOf(await store.claim(key, LOCK));
-  await expect(store.complete(key, token, DONE)).resolves.toBe(true);
+function done(store: MemoryIdempotencyStore, key: string): void {
+  const token = tokenOf(store.claim(key, LOCK));
+  expect(store.complete(key, token, DONE)).toBe(true);
 }
 
 describe('MemoryIdempotencyStore', () => {
-  it('uses the lock TTL of each claim', async () => {
-    const { store, clock } = storeWithClock();
-    await store.claim('k', { lockTtlMs: 10 });
-    clock.now += 10;
-    await expect(statusOf(store, 'k')).resolves.toBe('acquired');
-    clock.now += 999;
-    await expect(statusOf(store, 'k')).resolves.toBe('in-progress');
+  it('answers synchronously: no promise per call', () => {
+    const { store } = storeWithClock();
+    const claim = store.claim('k', LOCK);
+    expect(claim).toEqual({ status: 'acquired', token: expect.any(String) });
+    expect(store.extend('k', tokenOf(claim), LOCK)).toBe(true);
+    expect(store.complete('k', tokenOf(claim), DONE)).toBe(true);
+    expect(store.claim('k', LOCK)).toEqual({ status: 'completed' });
   });
 
-  it('removes a released key', async () => {
+  it('uses the lock TTL of each claim', () => {
+    const { store, clock } = storeWithClock();
+    store.claim('k', { lockTtlMs: 10 });
+    clock.now += 10;
+    expect(statusOf(store, 'k')).toBe('acquired');
+    clock.now += 999;
+    expect(statusOf(store, 'k')).toBe('in-progress');
+  });
+
+  it('removes a released key', () => {
     const { store } = storeWithClock();
-    const token = tokenOf(await store.claim('k', LOCK));
-    await store.release('k', token);
+    const token = tokenOf(store.claim('k', LOCK));
+    store.release('k', token);
     expect(store.size).toBe(0);
   });
 
-  it('draws a different token for every claim', async () => {
+  it('draws a different token for every claim', () => {
     const { store, clock } = storeWithClock();
     const tokens = new Set<string>();
     for (let i = 0; i < 100; i++) {
-      tokens.add(tokenOf(await store.claim('k', LOCK)));
+      tokens.add(tokenOf(store.claim('k', LOCK)));
       clock.now += LOCK.lockTtlMs;
     }
     expect(tokens.size).toBe(100);
   });
 
-  it('defaults the clock to Date.now', async () => {
+  it('defaults the clock to Date.now', () => {
     const store = new MemoryIdempotencyStore();
-    await done(store, 'k');
-    await expect(statusOf(store, 'k')).resolves.toBe('completed');
+    done(store, 'k');
+    expect(statusOf(store, 'k')).toBe('completed');
   });
 
   describe('LRU bound', () => {
-    it('never holds more than maxKeys completed keys', async () => {
+    it('never holds more than maxKeys completed keys', () => {
       const { store } = storeWithClock({ maxKeys: 3 });
       for (let i = 0; i < 10; i++) {
-        await done(store, `k${i}`);
+        done(store, `k${i}`);
         expect(store.size).toBeLessThanOrEqual(3);
       }
       // Two generations of floor(3 / 2) keys each.
       expect(store.size).toBe(2);
     });
 
-    it('never evicts a live lock, so the run holding it can complete however many run at once', async () => {
+    it('never evicts a live lock, so the run holding it can complete however many run at once', () => {
       const { store } = storeWithClock({ maxKeys: 4 });
       const tokens = new Map<string, string>();
-      for (let i = 0; i < 20; i++) tokens.set(`k${i}`, tokenOf(await store.claim(`k${i}`, LOCK)));
+      for (let i = 0; i < 20; i++) tokens.set(`k${i}`, tokenOf(store.claim(`k${i}`, LOCK)));
       for (const [key, token] of tokens) {
-        await expect(store.complete(key, token, DONE)).resolves.toBe(true);
+        expect(store.complete(key, token, DONE)).toBe(true);
       }
       // Once completed they are ordinary keys again, bounded as before.
-      for (let i = 0; i < 10; i++) await done(store, `after${i}`);
+      for (let i = 0; i < 10; i++) done(store, `after${i}`);
       expect(store.size).toBeLessThanOrEqual(4);
     });
 
-    it('evicts a lock once it has expired', async () => {
+    it('evicts a lock once it has expired', () => {
       const { store, clock } = storeWithClock({ maxKeys: 2 });
-      await store.claim('held', LOCK);
+      store.claim('held', LOCK);
       clock.now += LOCK.lockTtlMs;
-      for (let i = 0; i < 4; i++) await done(store, `k${i}`);
+      for (let i = 0; i < 4; i++) done(store, `k${i}`);
       expect(store.size).toBe(2);
-      await expect(statusOf(store, 'held')).resolves.toBe('acquired');
+      expect(statusOf(store, 'held')).toBe('acquired');
     });
 
-    it('stays bounded under many distinct keys', async () => {
+    it('stays bounded under many distinct keys', () => {
       const { store } = storeWithClock({ maxKeys: 1000 });
-      for (let i = 0; i < 50_000; i++) await done(store, `k${i}`);
+      for (let i = 0; i < 50_000; i++) done(store, `k${i}`);
       expect(store.size).toBeLessThanOrEqual(1000);
       expect(store.size).toBeGreaterThanOrEqual(500);
-      await expect(statusOf(store, 'k49999')).resolves.toBe('completed');
+      expect(statusOf(store, 'k49999')).toBe('completed');
     });
 
-    it('evicts the least recently used key first', async () => {
+    it('evicts the least recently used key first', () => {
       const { store } = storeWithClock({ maxKeys: 2 });
-      await done(store, 'a');
-      await done(store, 'b');
-      await done(store, 'c');
+      done(store, 'a');
+      done(store, 'b');
+      done(store, 'c');
       expect(store.size).toBe(2);
-      await expect(statusOf(store, 'b')).resolves.toBe('completed');
-      await expect(statusOf(store, 'c')).resolves.toBe('completed');
+      expect(statusOf(store, 'b')).toBe('completed');
+      expect(statusOf(store, 'c')).toBe('completed');
       // `a` was evicted, so it is a new key again.
-      await expect(statusOf(store, 'a')).resolves.toBe('acquired');
+      expect(statusOf(store, 'a')).toBe('acquired');
     });
 
-    it('keeps a recently used key when evicting', async () => {
+    it('keeps a recently used key when evicting', () => {
       const { store } = storeWithClock({ maxKeys: 2 });
-      await done(store, 'a');
-      await done(store, 'b');
+      done(store, 'a');
+      done(store, 'b');
       // Seeing `a` again makes `b` the least recently used.
-      await expect(statusOf(store, 'a')).resolves.toBe('completed');
-      await done(store, 'c');
-      await expect(statusOf(store, 'a')).resolves.toBe('completed');
-      await expect(statusOf(store, 'c')).resolves.toBe('completed');
-      await expect(statusOf(store, 'b')).resolves.toBe('acquired');
+      expect(statusOf(store, 'a')).toBe('completed');
+      done(store, 'c');
+      expect(statusOf(store, 'a')).toBe('completed');
+      expect(statusOf(store, 'c')).toBe('completed');
+      expect(statusOf(store, 'b')).toBe('acquired');
     });
 
-    it('counts claiming, extending and completing a key as one key', async () => {
+    it('counts claiming, extending and completing a key as one key', () => {
       const { store } = storeWithClock({ maxKeys: 2 });
-      const token = tokenOf(await store.claim('a', LOCK));
-      await store.extend('a', token, LOCK);
-      await store.complete('a', token, DONE);
-      await done(store, 'b');
+      const token = tokenOf(store.claim('a', LOCK));
+      store.extend('a', token, LOCK);
+      store.complete('a', token, DONE);
+      done(store, 'b');
       expect(store.size).toBe(2);
-      await expect(statusOf(store, 'a')).resolves.toBe('completed');
+      expect(statusOf(store, 'a')).toBe('completed');
     });
 
     it.each([0, 1, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(

@@ -24,7 +24,7 @@ interface Entry {
 
 /**
  * An idempotency store for one process: a bounded, approximately-LRU set of keys with expiry
- * times. Good for the in-memory transport and for single-instance consumers; several instances
+ * times. It answers synchronously, so the runner goes on without a promise per call. Good for the in-memory transport and for single-instance consumers; several instances
  * need a shared store.
  *
  * Keys live in two generations of `maxKeys / 2` each: new and used keys go to the young one, and
@@ -64,48 +64,51 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return this.young.size + this.old.size;
   }
 
-  claim(key: string, { lockTtlMs, fingerprint }: ClaimOptions): Promise<ClaimResult> {
+  claim(key: string, { lockTtlMs, fingerprint }: ClaimOptions): ClaimResult {
     const now = this.now();
     const entry = this.get(key);
     if (entry && entry.expiresAt > now) {
       const status = entry.completed ? 'completed' : 'in-progress';
-      return Promise.resolve(
-        entry.fingerprint === undefined ? { status } : { status, fingerprint: entry.fingerprint },
-      );
+      return entry.fingerprint === undefined
+        ? { status }
+        : { status, fingerprint: entry.fingerprint };
     }
     const token = (++this.claims).toString(36);
-    this.set(key, { completed: false, expiresAt: now + lockTtlMs, token, fingerprint });
-    return Promise.resolve({ status: 'acquired', token });
+    const claimed: Entry = { completed: false, expiresAt: now + lockTtlMs, token, fingerprint };
+    // Found expired: `get` has left it in the young generation, where it is replaced.
+    if (entry) this.young.set(key, claimed);
+    else this.add(key, claimed);
+    return { status: 'acquired', token };
   }
 
-  complete(key: string, token: string, { ttlMs }: { ttlMs: number }): Promise<boolean> {
+  complete(key: string, token: string, { ttlMs }: { ttlMs: number }): boolean {
     const entry = this.get(key);
-    if (!entry || entry.token !== token) return Promise.resolve(false);
-    if (entry.completed) return Promise.resolve(true);
-    if (entry.expiresAt <= this.now()) return Promise.resolve(false);
+    if (!entry || entry.token !== token) return false;
+    if (entry.completed) return true;
+    if (entry.expiresAt <= this.now()) return false;
     entry.completed = true;
     entry.expiresAt = this.now() + ttlMs;
-    return Promise.resolve(true);
+    return true;
   }
 
-  release(key: string, token: string): Promise<boolean> {
+  release(key: string, token: string): boolean {
     // Only the holder's lock is released: a worker whose lock expired must not erase the lock
     // or the completed record of the worker that took over.
     const entry = this.get(key);
-    if (!entry || entry.completed || entry.token !== token) return Promise.resolve(false);
+    if (!entry || entry.completed || entry.token !== token) return false;
     this.young.delete(key);
     this.old.delete(key);
-    return Promise.resolve(true);
+    return true;
   }
 
-  extend(key: string, token: string, { lockTtlMs }: { lockTtlMs: number }): Promise<boolean> {
+  extend(key: string, token: string, { lockTtlMs }: { lockTtlMs: number }): boolean {
     const now = this.now();
     const entry = this.get(key);
     if (!entry || entry.completed || entry.token !== token || entry.expiresAt <= now) {
-      return Promise.resolve(false);
+      return false;
     }
     entry.expiresAt = now + lockTtlMs;
-    return Promise.resolve(true);
+    return true;
   }
 
   /** The entry of `key`, moved to the young generation when found in the old one. */
@@ -115,18 +118,16 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const old = this.old.get(key);
     if (old !== undefined) {
       this.old.delete(key);
-      this.set(key, old);
+      this.add(key, old);
     }
     return old;
   }
 
-  private set(key: string, value: Entry): void {
-    if (!this.young.has(key)) {
-      this.old.delete(key);
-      if (this.youngAdded >= this.generationSize) this.rotate();
-      this.youngAdded++;
-      flatten(key);
-    }
+  /** Adds `key`, in neither generation, to the young one (which may rotate first). */
+  private add(key: string, value: Entry): void {
+    if (this.youngAdded >= this.generationSize) this.rotate();
+    this.youngAdded++;
+    flatten(key);
     this.young.set(key, value);
   }
 

@@ -37,7 +37,7 @@ describe('StoreDeliveryLedger', () => {
 
     const [[key]] = claim.mock.calls;
     expect(key).toMatch(/^[\w-]{43}$/);
-    expect(await store.claim(key, { lockTtlMs: 1000 })).toMatchObject({ status: 'completed' });
+    expect(store.claim(key, { lockTtlMs: 1000 })).toMatchObject({ status: 'completed' });
   });
 
   it('rejects within operationTimeoutMs when the store never answers', async () => {

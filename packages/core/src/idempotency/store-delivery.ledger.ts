@@ -2,6 +2,7 @@ import type { DeliveryLedger } from '../transport/transport.interface';
 import { boundedStoreCall } from './bounded-store-call';
 import { idempotencyStoreKey } from './idempotency-key';
 import type { IdempotencyStore } from './idempotency-store.interface';
+import type { MaybePromise } from '../utils/thenable';
 
 export interface StoreDeliveryLedgerOptions {
   /** How long a mark lasts. */
@@ -76,7 +77,7 @@ export class StoreDeliveryLedger implements DeliveryLedger {
     );
   }
 
-  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  private call<T>(operation: string, send: () => MaybePromise<T>): T | Promise<T> {
     return boundedStoreCall(operation, this.options.operationTimeoutMs, send);
   }
 }
