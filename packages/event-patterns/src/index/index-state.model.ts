@@ -3,8 +3,16 @@ import type { StepTable } from './step.table';
 
 /** A state of the index's machine: reached once the event satisfied every step leading to it. */
 export interface State<T> {
-  /** The alternatives whose steps all held once this state is reached. */
-  ends: { readonly entry: Entry<T>; readonly branch: number }[] | undefined;
+  /**
+   * The entries with an alternative whose steps all held once this state is reached. Entries
+   * rather than (entry, alternative) pairs, so that the walk reads one object less per end.
+   */
+  ends: Entry<T>[] | undefined;
+  /**
+   * Beside `ends`, which alternative of each entry ends here; undefined while all are the first
+   * (most patterns have a single alternative).
+   */
+  endBranches: number[] | undefined;
   /** One table per field: where the event's values at that path lead. */
   steps: StepTable<T>[] | undefined;
   /**
@@ -21,5 +29,5 @@ export type Reach<T> = (state: State<T>) => void;
 
 export function newState<T>(): State<T> {
   // Arrays are created on first use: most states have no steps, or end no alternative.
-  return { ends: undefined, steps: undefined, keys: undefined, seen: 0 };
+  return { ends: undefined, endBranches: undefined, steps: undefined, keys: undefined, seen: 0 };
 }

@@ -1,5 +1,6 @@
 import { appended } from './array-append.helper';
 import type { BuiltEntry } from './index-entry.builder';
+import type { Entry } from './index-entry.model';
 import type { State } from './index-state.model';
 import { StepTable } from './step.table';
 
@@ -32,7 +33,15 @@ export function fileAlongSteps<T>(root: State<T>, { entry, steps }: BuiltEntry<T
       }
       states = [...next];
     }
-    for (const state of states) state.ends = appended(state.ends, { entry, branch });
+    for (const state of states) fileEnd(state, entry, branch);
   });
   return filedAll;
+}
+
+function fileEnd<T>(state: State<T>, entry: Entry<T>, branch: number): void {
+  if (branch !== 0 && !state.endBranches) {
+    state.endBranches = new Array<number>(state.ends?.length ?? 0).fill(0);
+  }
+  state.ends = appended(state.ends, entry);
+  if (state.endBranches) state.endBranches = appended(state.endBranches, branch);
 }

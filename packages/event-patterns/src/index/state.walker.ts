@@ -25,9 +25,11 @@ export function walkStates<T>(
   const bits = new Array<number>(leaves.bySlot.length).fill(0);
   const foldedBits = new Array<number>(leaves.bySlot.length).fill(0);
   for (let state = pending.pop(); state; state = pending.pop()) {
-    if (state.ends) {
-      for (const { entry, branch } of state.ends) {
-        entry.reached[branch] = stamp;
+    const { ends, endBranches } = state;
+    if (ends) {
+      for (let e = 0; e < ends.length; e++) {
+        const entry = ends[e];
+        entry.reached[endBranches ? endBranches[e] : 0] = stamp;
         if (entry.seen === stamp) continue;
         entry.seen = stamp;
         candidates.push(entry);
