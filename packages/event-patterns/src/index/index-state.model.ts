@@ -13,21 +13,24 @@ export interface State<T> {
    * (most patterns have a single alternative).
    */
   endBranches: number[] | undefined;
-  /** One table per field: where the event's values at that path lead. */
-  steps: StepTable<T>[] | undefined;
   /**
-   * Beside `steps`, in one array of numbers: each table's slot, `mask` and `foldedMask`, so that a
-   * table is only read when one of the event's values may be in it.
+   * One table per field, where the event's values at that path lead, as `STEP_WIDTH` items: the
+   * field's slot, the table's `mask` and `foldedMask`, and the table. In one array, so that the
+   * walk reads one object per state, and a table only when one of the event's values may be in
+   * it: with many patterns, states and tables are rarely in the processor's caches.
    */
-  keys: number[] | undefined;
+  steps: (number | StepTable<T>)[] | undefined;
   /** The last `match()` that reached it. */
   seen: number;
 }
+
+/** Items per table in `State.steps`. */
+export const STEP_WIDTH = 4;
 
 /** Told of every state an event value leads to. */
 export type Reach<T> = (state: State<T>) => void;
 
 export function newState<T>(): State<T> {
   // Arrays are created on first use: most states have no steps, or end no alternative.
-  return { ends: undefined, endBranches: undefined, steps: undefined, keys: undefined, seen: 0 };
+  return { ends: undefined, endBranches: undefined, steps: undefined, seen: 0 };
 }

@@ -1,7 +1,7 @@
 import { appended } from './array-append.helper';
 import type { BuiltEntry } from './index-entry.builder';
 import type { Entry } from './index-entry.model';
-import type { State } from './index-state.model';
+import { type State, STEP_WIDTH } from './index-state.model';
 import { StepTable } from './step.table';
 
 /**
@@ -20,16 +20,18 @@ export function fileAlongSteps<T>(root: State<T>, { entry, steps }: BuiltEntry<T
     for (const option of chosen) {
       const next = new Set<State<T>>();
       for (const state of states) {
-        let i = state.steps?.findIndex((table) => table.slot === option.slot) ?? -1;
-        if (i === -1) {
-          state.steps = appended(state.steps, new StepTable(option.slot));
-          state.keys = appended(state.keys, option.slot, 0, 0);
-          i = state.steps.length - 1;
+        let i = 0;
+        while (state.steps && i < state.steps.length && state.steps[i] !== option.slot) {
+          i += STEP_WIDTH;
         }
-        const table = state.steps![i];
+        if (!state.steps || i === state.steps.length) {
+          state.steps = appended(state.steps, option.slot, 0, 0, new StepTable(option.slot));
+        }
+        const steps = state.steps;
+        const table = steps[i + 3] as StepTable<T>;
         for (const target of table.targets(option)) next.add(target);
-        state.keys![3 * i + 1] = table.mask;
-        state.keys![3 * i + 2] = table.foldedMask;
+        steps[i + 1] = table.mask;
+        steps[i + 2] = table.foldedMask;
       }
       states = [...next];
     }

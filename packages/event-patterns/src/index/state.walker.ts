@@ -1,6 +1,7 @@
 import type { EventLeaves } from '../interfaces/event-leaves.interface';
 import type { Entry } from './index-entry.model';
-import type { State } from './index-state.model';
+import { type State, STEP_WIDTH } from './index-state.model';
+import type { StepTable } from './step.table';
 import { foldedHashBits, hashBits } from './value.hasher';
 
 /**
@@ -35,21 +36,21 @@ export function walkStates<T>(
         candidates.push(entry);
       }
     }
-    const { steps, keys } = state;
+    const { steps } = state;
     if (!steps) continue;
-    for (let i = 0; i < steps.length; i++) {
-      const slot = keys![3 * i];
+    for (let i = 0; i < steps.length; i += STEP_WIDTH) {
+      const slot = steps[i] as number;
       const values = leaves.bySlot[slot];
       if (!values) continue;
       // Reading the table only when a value may be in it: with many patterns, states and
       // tables are rarely in the processor's caches, and most tables hold none of the values.
-      const mask = keys![3 * i + 1];
+      const mask = steps[i + 1] as number;
       if (mask !== -1 && (mask & (bits[slot] ||= hashBits(values))) === 0) {
-        const foldedMask = keys![3 * i + 2];
+        const foldedMask = steps[i + 2] as number;
         if (foldedMask === 0) continue;
         if ((foldedMask & (foldedBits[slot] ||= foldedHashBits(values))) === 0) continue;
       }
-      steps[i].probe(values, reach, stamp);
+      (steps[i + 3] as StepTable<T>).probe(values, reach, stamp);
     }
   }
 }
