@@ -20,17 +20,18 @@ export function confirmCandidate<T>(
   // The pattern alone would have stopped at the same node and not matched.
   if (tainted && someOf(entry.slots, tainted)) return false;
   const { filing, reached } = entry;
+  const lastReached = (b: number) => (reached ? reached[b] : entry.seen);
   if ((entry.slotBits & arrayBits) === 0 || !someOf(entry.slots, leaves.inArray)) {
     // Outside arrays no search budget is spent, so the order of the alternatives does not
     // matter, and one whose every field the walk proved matches without another look.
     for (let bits = entry.completeBits, b = 0; bits !== 0; bits >>>= 1, b++) {
-      if (bits & 1 && reached[b] === stamp) return true;
+      if (bits & 1 && lastReached(b) === stamp) return true;
     }
   }
   return matchesAnyBranch(entry.compiled, leaves, (b) => {
     const { passing } = filing[b];
     // An alternative filed along steps matches only if the walk reached its last state.
-    return passing && (reached[b] === stamp ? passing : false);
+    return passing && (lastReached(b) === stamp ? passing : false);
   });
 }
 

@@ -41,7 +41,7 @@ export function buildEntry<T>(
     (bits, { complete }, b) => (complete && b < 31 ? bits | (1 << b) : bits),
     0,
   );
-  const reached = new Array<number>(branches.length).fill(0);
+  const reached = branches.length > 1 ? new Array<number>(branches.length).fill(0) : undefined;
   const entry = {
     id,
     seq,

@@ -22,8 +22,12 @@ export interface Entry<T> {
    * is confirmed without reading `filing`, which is rarely in the processor's caches.
    */
   readonly completeBits: number;
-  /** Per alternative, the last `match()` that reached its last state. */
-  readonly reached: number[];
+  /**
+   * Per alternative, the last `match()` that reached its last state. Undefined for a pattern of
+   * one alternative: filed, it is a candidate only once its last state is reached, so `seen`
+   * tells, without one more object to reach per end.
+   */
+  readonly reached: number[] | undefined;
   removed: boolean;
   /** The last `match()` that made it a candidate. */
   seen: number;

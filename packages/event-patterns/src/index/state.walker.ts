@@ -30,7 +30,7 @@ export function walkStates<T>(
     if (ends) {
       for (let e = 0; e < ends.length; e++) {
         const entry = ends[e];
-        entry.reached[endBranches ? endBranches[e] : 0] = stamp;
+        if (entry.reached) entry.reached[endBranches ? endBranches[e] : 0] = stamp;
         if (entry.seen === stamp) continue;
         entry.seen = stamp;
         candidates.push(entry);
