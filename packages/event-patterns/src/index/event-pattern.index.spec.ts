@@ -55,6 +55,48 @@ describe('EventPatternIndex', () => {
     expect(index.match({ data: { coupon: 'X', note: 'n' } })).toEqual(['coupon']);
   });
 
+  // A state's table on one field is filtered by hashes of what it holds; every mix of exact,
+  // equals-ignore-case, prefix and suffix values on one field must still be read when it may match.
+  it('reads a table whatever mix of values it holds on a field', () => {
+    const values = ['order.placed', 'ORDER.placed', 'order.', 'ord', '', 'd', 'placed', 'x'];
+    const conditions: unknown[] = [
+      'order.placed',
+      { 'equals-ignore-case': 'Order.Placed' },
+      { prefix: 'order.' },
+      { prefix: 'or' },
+      { prefix: '' },
+      { suffix: 'placed' },
+      { suffix: 'd' },
+      { suffix: '' },
+      { prefix: { 'equals-ignore-case': 'ORD' } },
+    ];
+    const index = new EventPatternIndex<number>();
+    const naive = new NaiveLoop();
+    const sources: string[] = [];
+    let id = 0;
+    // Under a source of their own, so that the table on `type` holds these conditions only, in
+    // the order they were added.
+    for (let a = 0; a < conditions.length; a++) {
+      for (let b = 0; b < conditions.length; b++) {
+        for (let c = 0; c < conditions.length; c++) {
+          const source = `s${a}${b}${c}`;
+          sources.push(source);
+          for (const condition of [conditions[a], conditions[b], conditions[c]]) {
+            const pattern = { source: [source], type: [condition] };
+            index.add(id, pattern);
+            naive.add(id++, pattern);
+          }
+        }
+      }
+    }
+    for (const source of sources) {
+      for (const type of values) {
+        const event = { source, type };
+        expect({ event, ids: index.match(event) }).toEqual({ event, ids: naive.match(event) });
+      }
+    }
+  });
+
   it('reads patterns given as JSON text', () => {
     const index = new EventPatternIndex<number>();
     index.add(1, '{"source": ["checkout"], "data": {"currency": [{"equals-ignore-case": "eur"}]}}');

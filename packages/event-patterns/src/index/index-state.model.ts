@@ -15,7 +15,7 @@ export interface State<T> {
   endBranches: number[] | undefined;
   /**
    * One table per field, where the event's values at that path lead, as `STEP_WIDTH` items: the
-   * field's slot, the table's `mask` and `foldedMask`, and the table. In one array, so that the
+   * field's slot, the table's `mask`, `foldedMask`, `affixMask` and `affixLength`, and the table. In one array, so that the
    * walk reads one object per state, and a table only when one of the event's values may be in
    * it: with many patterns, states and tables are rarely in the processor's caches.
    */
@@ -25,7 +25,7 @@ export interface State<T> {
 }
 
 /** Items per table in `State.steps`. */
-export const STEP_WIDTH = 4;
+export const STEP_WIDTH = 6;
 
 /** Told of every state an event value leads to. */
 export type Reach<T> = (state: State<T>) => void;

@@ -25,13 +25,15 @@ export function fileAlongSteps<T>(root: State<T>, { entry, steps }: BuiltEntry<T
           i += STEP_WIDTH;
         }
         if (!state.steps || i === state.steps.length) {
-          state.steps = appended(state.steps, option.slot, 0, 0, new StepTable(option.slot));
+          state.steps = appended(state.steps, option.slot, 0, 0, 0, 0, new StepTable(option.slot));
         }
         const steps = state.steps;
-        const table = steps[i + 3] as StepTable<T>;
+        const table = steps[i + 5] as StepTable<T>;
         for (const target of table.targets(option)) next.add(target);
         steps[i + 1] = table.mask;
         steps[i + 2] = table.foldedMask;
+        steps[i + 3] = table.affixMask;
+        steps[i + 4] = table.affixLength;
       }
       states = [...next];
     }

@@ -2,7 +2,7 @@ import type { EventLeaves } from '../interfaces/event-leaves.interface';
 import type { Entry } from './index-entry.model';
 import { type State, STEP_WIDTH } from './index-state.model';
 import type { StepTable } from './step.table';
-import { foldedHashBits, hashBits } from './value.hasher';
+import { affixHashBits, foldedHashBits, hashBits } from './value.hasher';
 
 /**
  * Takes every step the event's values allow from `root`, marking the alternatives whose last
@@ -47,10 +47,13 @@ export function walkStates<T>(
       const mask = steps[i + 1] as number;
       if (mask !== -1 && (mask & (bits[slot] ||= hashBits(values))) === 0) {
         const foldedMask = steps[i + 2] as number;
-        if (foldedMask === 0) continue;
-        if ((foldedMask & (foldedBits[slot] ||= foldedHashBits(values))) === 0) continue;
+        const affixMask = steps[i + 3] as number;
+        const folded =
+          foldedMask !== 0 && (foldedMask & (foldedBits[slot] ||= foldedHashBits(values))) !== 0;
+        // Not kept per slot: tables cut values to different lengths.
+        if (!folded && (affixMask & affixHashBits(values, steps[i + 4] as number)) === 0) continue;
       }
-      (steps[i + 3] as StepTable<T>).probe(values, reach, stamp);
+      (steps[i + 5] as StepTable<T>).probe(values, reach, stamp);
     }
   }
 }

@@ -8,7 +8,7 @@ import type { FieldOption, Lookup } from './field.planner';
 import { type Reach, type State, newState } from './index-state.model';
 import { Keyed } from './keyed.table';
 import { RangeTable } from './range.table';
-import { hashBit } from './value.hasher';
+import { hashBit, partHashBit } from './value.hasher';
 
 interface Scan<T> {
   readonly test: ValueTest;
@@ -30,13 +30,20 @@ export class StepTable<T> extends Keyed<JsonScalar, T> {
   /** By field, so that alternatives sharing one (written beside their `$or`) test it once. */
   private scans?: Map<PatternField, Scan<T>>;
   /**
-   * While the table only holds exact and `equals-ignore-case` values, one bit per exact value hash
-   * (see `hashBit`); -1 once anything else is filed, as affixes, ranges, presence and tests cannot
-   * be hashed.
+   * While the table only holds exact, `equals-ignore-case` and either prefix or suffix values
+   * (case-sensitive), one bit per exact value hash (see `hashBit`); -1 once anything else is
+   * filed, as ranges, presence, tests and other affixes cannot be hashed.
    */
   mask = 0;
   /** Beside `mask`, one bit per hash of the lowered `equals-ignore-case` values. */
   foldedMask = 0;
+  /**
+   * Beside `mask`, one bit per hash of the affixes cut to `affixLength` characters: the length of
+   * the first affix filed, positive for prefixes and negative for suffixes. An affix of the
+   * other kind, or shorter, makes `mask` -1.
+   */
+  affixMask = 0;
+  affixLength = 0;
 
   constructor(readonly slot: number) {
     super();
@@ -50,7 +57,9 @@ export class StepTable<T> extends Keyed<JsonScalar, T> {
         const exact = lookup.table === 'strings' || lookup.table === 'numbers';
         if (exact || lookup.table === 'literals') this.mask |= hashBit(lookup.value);
         else if (lookup.table === 'folded') this.foldedMask |= hashBit(lookup.value);
-        else this.mask = -1;
+        else if (lookup.table === 'prefixes' || lookup.table === 'suffixes') {
+          this.fileAffix(lookup.table === 'suffixes', lookup.value);
+        } else this.mask = -1;
       }
     }
     switch (plan.kind) {
@@ -91,6 +100,22 @@ export class StepTable<T> extends Keyed<JsonScalar, T> {
         if (state.seen !== stamp && leaves.some((leaf) => test(leaf.value))) reach(state);
       }
     }
+  }
+
+  private fileAffix(suffix: boolean, value: string): void {
+    // An empty affix is no filter: every string has it.
+    if (value.length === 0) {
+      this.mask = -1;
+      return;
+    }
+    if (this.affixLength === 0) this.affixLength = suffix ? -value.length : value.length;
+    const size = Math.abs(this.affixLength);
+    if (suffix !== this.affixLength < 0 || value.length < size) {
+      this.mask = -1;
+      return;
+    }
+    const start = suffix ? value.length - size : 0;
+    this.affixMask |= partHashBit(value, start, start + size);
   }
 
   private target(lookup: Lookup): State<T> {

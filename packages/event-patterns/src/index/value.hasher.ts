@@ -8,8 +8,7 @@ import type { JsonScalar } from '../interfaces/pattern-condition.interface';
 export function hashBit(value: JsonScalar): number {
   let hash: number;
   if (typeof value === 'string') {
-    hash = 0x811c9dc5;
-    for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 16777619);
+    return partHashBit(value, 0, value.length);
   } else if (typeof value === 'number') {
     // Integers hash as themselves, -0 as 0; others only need equal values to hash alike.
     hash = Number.isInteger(value) ? value | 0 : Math.floor(value * 1e6) | 0;
@@ -17,6 +16,31 @@ export function hashBit(value: JsonScalar): number {
     hash = value === null ? 1 : value ? 2 : 3;
   }
   return 1 << ((hash >>> 0) % 31);
+}
+
+/** `hashBit(value.slice(start, end))`, without making that string. */
+export function partHashBit(value: string, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 16777619);
+  return 1 << ((hash >>> 0) % 31);
+}
+
+/**
+ * The bits of the string values' first `length` characters, or last `-length` when negative:
+ * what a table of prefixes (or suffixes) at least that long is filtered with. Values shorter
+ * than that have no such affix, and no bit.
+ */
+export function affixHashBits(leaves: readonly EventLeaf[], length: number): number {
+  const size = Math.abs(length);
+  let bits = 0;
+  for (const { value } of leaves) {
+    if (typeof value !== 'string' || value.length < size) continue;
+    bits |=
+      length > 0
+        ? partHashBit(value, 0, size)
+        : partHashBit(value, value.length - size, value.length);
+  }
+  return bits;
 }
 
 /** The bits of all the values; never 0, so that 0 can stand for "not computed yet". */
