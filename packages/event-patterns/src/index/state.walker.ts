@@ -51,7 +51,9 @@ export function walkStates<T>(
         const folded =
           foldedMask !== 0 && (foldedMask & (foldedBits[slot] ||= foldedHashBits(values))) !== 0;
         // Not kept per slot: tables cut values to different lengths.
-        if (!folded && (affixMask & affixHashBits(values, steps[i + 4] as number)) === 0) continue;
+        const affix =
+          affixMask !== 0 && (affixMask & affixHashBits(values, steps[i + 4] as number)) !== 0;
+        if (!folded && !affix) continue;
       }
       (steps[i + 5] as StepTable<T>).probe(values, reach, stamp);
     }
