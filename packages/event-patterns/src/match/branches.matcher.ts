@@ -45,7 +45,7 @@ function readsArrays(fields: CompiledBranch, event: EventLeaves): boolean {
  * Outside arrays no choice constrains another, so each field is judged on its own. A path can
  * still hold two values, from a dotted key and from nested keys.
  */
-function matchesOutsideArrays(
+export function matchesOutsideArrays(
   fields: CompiledBranch,
   event: EventLeaves,
   passing: readonly boolean[] | undefined,
