@@ -20,8 +20,19 @@ export function hashBit(value: JsonScalar): number {
 
 /** `hashBit(value.slice(start, end))`, without making that string. */
 export function partHashBit(value: string, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 16777619);
+  let hash = STRING_HASH_SEED;
+  for (let i = start; i < end; i++) hash = stringHashStep(hash, value.charCodeAt(i));
+  return bitOfHash(hash);
+}
+
+/** The string hash before any character; `stringHashStep` adds one. */
+export const STRING_HASH_SEED = 0x811c9dc5;
+
+export function stringHashStep(hash: number, charCode: number): number {
+  return Math.imul(hash ^ charCode, 16777619);
+}
+
+export function bitOfHash(hash: number): number {
   return 1 << ((hash >>> 0) % 31);
 }
 
