@@ -95,7 +95,13 @@ describe('SqsConsumer', () => {
         WaitTimeSeconds: 20,
         VisibilityTimeout: 30,
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
-        MessageAttributeNames: ['All'],
+        MessageAttributeNames: [
+          'event-type',
+          'event-version',
+          'event-source',
+          'aggregate-id',
+          'correlation-id',
+        ],
       });
       await consumer.stop(1000);
     });

@@ -10,6 +10,7 @@ import {
   type EventSubscription,
 } from '@nestjs-events/core/transport';
 import type { DecoderOptions } from '../codec/message.decoder';
+import { EVENT_ATTRIBUTES } from '../codec/message-attributes';
 import { DeadLetterSender } from './dead-letter.sender';
 import { DeleteBatcher } from './delete.batcher';
 import { MessageProcessor, type DeadLetterNote } from './message.processor';
@@ -37,6 +38,9 @@ export interface SqsConsumerStatus {
   readonly lastError?: { readonly at: Date; readonly message: string };
   readonly consecutiveFailures: number;
 }
+
+/** The message attributes received: the event's own (see `EVENT_ATTRIBUTES`). */
+const RECEIVED_ATTRIBUTES = Object.values(EVENT_ATTRIBUTES);
 
 /** First ceiling of the back-off after failed receives: 200 ms, doubling up to maxPollBackoffMs. */
 const POLL_BACKOFF_BASE_MS = 100;
@@ -221,7 +225,9 @@ export class SqsConsumer {
           WaitTimeSeconds: options.waitTimeSeconds,
           VisibilityTimeout: options.visibilityTimeoutSeconds,
           MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
-          MessageAttributeNames: ['All'],
+          // Only the attributes a dead-letter copy keeps: the envelope is in the body, and every
+          // attribute more is more to send, parse and hold per message.
+          MessageAttributeNames: RECEIVED_ATTRIBUTES,
         }),
         {
           abortSignal: AbortSignal.any([this.polls.signal, bound.signal]),
