@@ -110,6 +110,18 @@ class LockRenewals {
   }
 }
 
+/** What one delivery claims, and until when it may wait for another holder of the key. */
+interface Claiming {
+  readonly key: string;
+  readonly fingerprint: string | undefined;
+  readonly options: ResolvedIdempotencyOptions;
+  readonly handling: HandlingContext;
+  /** `Date.now()` past which waiting for another holder gives up. */
+  readonly deadline: number;
+  /** Waits so far. */
+  waits: number;
+}
+
 /**
  * Claim → run → complete, or release on failure so that the retry runs. Keys are scoped by
  * handler, so two handlers of one event never shadow each other, and hashed, so the store's keys
@@ -150,7 +162,7 @@ export class IdempotentRunner {
         ? undefined
         : payloadFingerprint(select ? select(handling.event) : handling.event.data);
     const deadline = Date.now() + options.lockTtlMs * 2;
-    const token = this.acquire(key, fingerprint, options, handling, deadline, 0);
+    const token = this.acquire({ key, fingerprint, options, handling, deadline, waits: 0 });
     return isThenable(token)
       ? token.then((owned) => this.runOwned(owned, key, eventKey, options, handling, work))
       : this.runOwned(token, key, eventKey, options, handling, work);
@@ -343,31 +355,21 @@ export class IdempotentRunner {
    * than lockTtlMs; waiting for it is bounded all the same (`deadline`), and the delivery is
    * retried after.
    */
-  private acquire(
-    key: string,
-    fingerprint: string | undefined,
-    options: ResolvedIdempotencyOptions,
-    handling: HandlingContext,
-    deadline: number,
-    waits: number,
-  ): string | undefined | Promise<string | undefined> {
+  private acquire(claiming: Claiming): string | undefined | Promise<string | undefined> {
+    const { key, fingerprint, options } = claiming;
     const claim = this.call(options, 'claim', () =>
       this.store.claim(key, { lockTtlMs: options.lockTtlMs, fingerprint }),
     );
-    const claimed = (answer: ClaimResult) =>
-      this.claimed(answer, key, fingerprint, options, handling, deadline, waits);
-    return isThenable(claim) ? claim.then(claimed) : claimed(claim);
+    return isThenable(claim)
+      ? claim.then((answer) => this.claimed(answer, claiming))
+      : this.claimed(claim, claiming);
   }
 
   private claimed(
     claim: ClaimResult,
-    key: string,
-    fingerprint: string | undefined,
-    options: ResolvedIdempotencyOptions,
-    handling: HandlingContext,
-    deadline: number,
-    waits: number,
+    claiming: Claiming,
   ): string | undefined | Promise<string | undefined> {
+    const { key, fingerprint, options, handling } = claiming;
     if (claim.status === 'acquired') return claim.token;
     if (
       fingerprint !== undefined &&
@@ -379,7 +381,7 @@ export class IdempotentRunner {
       throw error;
     }
     if (claim.status === 'completed' || options.whenInProgress === 'skip') return undefined;
-    if (Date.now() > deadline) {
+    if (Date.now() > claiming.deadline) {
       throw new Error(
         `${handling.handler}: event ${handling.event.id} stayed in progress elsewhere for over ` +
           `${options.lockTtlMs * 2} ms (twice lockTtlMs); giving up this delivery so it is retried`,
@@ -391,9 +393,9 @@ export class IdempotentRunner {
     this.logger.debug(
       `${handling.handler}: event ${handling.event.id} is in progress elsewhere; waiting`,
     );
-    const delayMs = backoffDelay(waits + 1, WAIT_BASE_MS, WAIT_MAX_MS);
+    const delayMs = backoffDelay(++claiming.waits, WAIT_BASE_MS, WAIT_MAX_MS);
     return new Promise((resolve) => setTimeout(resolve, delayMs)).then(() =>
-      this.acquire(key, fingerprint, options, handling, deadline, waits + 1),
+      this.acquire(claiming),
     );
   }
 
