@@ -23,9 +23,15 @@ import { until } from '../fixtures/until';
 
 jest.setTimeout(30_000);
 
-const LOCK_TTL_MS = 300;
+// The lock of the two-application and one-application tests: long enough for a renewal to get
+// through to a store the rest of the suite keeps busy (moto is one process for every suite; with
+// a 300 ms lock, a run beside a 10,000-message redrive on it lost the lock once).
+const LOCK_TTL_MS = 1_000;
+// The Redis outage tests' own Redis answers at once: a short lock keeps them short.
+const OUTAGE_LOCK_TTL_MS = 300;
 // Three times the lock: without renewal the lock is gone long before the handler is done.
-const HANDLER_MS = 3 * LOCK_TTL_MS;
+const SLOWNESS = 3;
+const HANDLER_MS = Symbol('handler ms');
 
 const LEDGER = Symbol('ledger');
 interface Ledger {
@@ -37,13 +43,14 @@ class SlowNotes {
   constructor(
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject('INSTANCE') private readonly instance: string,
+    @Inject(HANDLER_MS) private readonly handlerMs: number,
   ) {}
 
   @Idempotent()
   @EventHandler(ThingNoted)
   async note(event: EventOf<typeof ThingNoted>) {
     // The work of a slow handler, not a wait for anything.
-    await delay(HANDLER_MS);
+    await delay(this.handlerMs);
     this.ledger.applied.push({ instance: this.instance, eventId: event.id });
   }
 }
@@ -55,6 +62,7 @@ function boot(instance: string, store: IdempotencyStore, ledger: Ledger): Promis
         SlowNotes,
         { provide: LEDGER, useValue: ledger },
         { provide: 'INSTANCE', useValue: instance },
+        { provide: HANDLER_MS, useValue: SLOWNESS * LOCK_TTL_MS },
       ],
     },
     { source: instance, idempotency: { store, lockTtlMs: LOCK_TTL_MS } },
@@ -145,8 +153,8 @@ describe.each(backends)('a handler three times as slow as its lock: $name', (bac
     await until(() => renewals() >= 2, 5_000, 'the first delivery to renew its lock twice');
     await second.app.get(EventBus).publish(event);
 
-    await first.probe.waitFor('thing.noted');
-    await second.probe.waitForSkipped('thing.noted', undefined, { timeoutMs: 10_000 });
+    await first.probe.waitFor('thing.noted', undefined, { timeoutMs: 15_000 });
+    await second.probe.waitForSkipped('thing.noted', undefined, { timeoutMs: 15_000 });
     await Promise.all(instances.map(({ probe }) => probe.waitForIdle()));
     expect(ledger.applied).toEqual([{ instance: 'first', eventId: event.id }]);
     expect(instances.flatMap(({ probe }) => probe.deadLettered)).toEqual([]);
@@ -163,8 +171,8 @@ describe('a handler three times as slow as its lock: memory, one application, tw
       await app.get(EventBus).publish(event);
       await until(() => renewals() >= 2, 5_000, 'the first delivery to renew its lock twice');
       await app.get(EventBus).publish(event);
-      await probe.waitFor('thing.noted');
-      await probe.waitForSkipped('thing.noted', undefined, { timeoutMs: 10_000 });
+      await probe.waitFor('thing.noted', undefined, { timeoutMs: 15_000 });
+      await probe.waitForSkipped('thing.noted', undefined, { timeoutMs: 15_000 });
       await probe.waitForIdle();
       expect(ledger.applied).toEqual([{ instance: 'only', eventId: event.id }]);
       expect(probe.deadLettered).toEqual([]);
@@ -201,11 +209,12 @@ describe('app.close() while the Redis store is down', () => {
           SlowNotes,
           { provide: LEDGER, useValue: ledger },
           { provide: 'INSTANCE', useValue: 'outage' },
+          { provide: HANDLER_MS, useValue: SLOWNESS * OUTAGE_LOCK_TTL_MS },
         ],
       },
       {
         source: 'outage',
-        idempotency: { store, lockTtlMs: LOCK_TTL_MS, operationTimeoutMs: 500 },
+        idempotency: { store, lockTtlMs: OUTAGE_LOCK_TTL_MS, operationTimeoutMs: 500 },
         shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
       },
     );
