@@ -24,8 +24,8 @@ import { until } from '../fixtures/until';
 jest.setTimeout(30_000);
 
 // The lock of the two-application and one-application tests: long enough for a renewal to get
-// through to a store the rest of the suite keeps busy (moto is one process for every suite; with
-// a 300 ms lock, a run beside a 10,000-message redrive on it lost the lock once).
+// through to a store the rest of the suite keeps busy (moto is one process for every suite
+// running at the time; a first delivery under a 300 ms lock there once failed and was retried).
 const LOCK_TTL_MS = 1_000;
 // The Redis outage tests' own Redis answers at once: a short lock keeps them short.
 const OUTAGE_LOCK_TTL_MS = 300;
