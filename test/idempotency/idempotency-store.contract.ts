@@ -10,6 +10,7 @@ import {
 // The runner itself is internal to core; the contract drives it as the dispatcher does.
 import { IdempotentRunner } from '../../packages/core/src/idempotency/idempotent.runner';
 import { resolveIdempotencyOptions } from '../../packages/core/src/idempotency/resolve-idempotency-options';
+import { promiseOf } from '../../packages/core/src/utils/thenable';
 
 type Status = ClaimResult['status'];
 
@@ -326,9 +327,7 @@ export function describeIdempotencyStoreContract(
         const runner = new IdempotentRunner(given);
         await runner.run(handling(key(), { n: 1 }), options, jest.fn());
         await expect(
-          new Promise((resolve) =>
-            resolve(runner.run(handling(key(), { n: 2 }), options, jest.fn())),
-          ),
+          promiseOf(() => runner.run<unknown>(handling(key(), { n: 2 }), options, jest.fn())),
         ).rejects.toBeInstanceOf(IdempotencyConflictError);
       });
     });

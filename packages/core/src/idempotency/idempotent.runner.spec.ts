@@ -9,6 +9,7 @@ import type { EventEnvelope } from '../interfaces/event-envelope.interface';
 import { idempotencyStoreKey, payloadFingerprint } from './idempotency-key';
 import type { ClaimResult, IdempotencyStore } from './idempotency-store.interface';
 import { IdempotentRunner } from './idempotent.runner';
+import { promiseOf } from '../utils/thenable';
 import { MemoryIdempotencyStore } from './memory-idempotency.store';
 import {
   resolveIdempotencyOptions,
@@ -56,7 +57,7 @@ function runOn<T>(
   options: ResolvedIdempotencyOptions,
   work: () => T | Promise<T>,
 ): Promise<T | undefined> {
-  return new Promise((resolve) => resolve(runner.run(context, options, work)));
+  return promiseOf(() => runner.run(context, options, work));
 }
 
 /** Work that takes `ms` of (fake) time. */

@@ -24,8 +24,9 @@ interface Entry {
 
 /**
  * An idempotency store for one process: a bounded, approximately-LRU set of keys with expiry
- * times. It answers synchronously, so the runner goes on without a promise per call. Good for the in-memory transport and for single-instance consumers; several instances
- * need a shared store.
+ * times. It answers synchronously, so the runner goes on without a promise per call. Good for
+ * the in-memory transport and for single-instance consumers; several instances need a shared
+ * store.
  *
  * Keys live in two generations of `maxKeys / 2` each: new and used keys go to the young one, and
  * when it is full the old one is dropped, all but its live locks. A lock is never evicted before
