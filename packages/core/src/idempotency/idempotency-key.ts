@@ -33,7 +33,8 @@ export function payloadFingerprint(value: unknown): string {
 }
 
 function canonicalJson(value: unknown): string | undefined {
-  if (value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+  // `!= null`: undefined members reach here too (dropped below, as JSON.stringify drops them).
+  if (value != null && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON: () => unknown }).toJSON();
   }
   if (typeof value === 'bigint') return `${value}n`;

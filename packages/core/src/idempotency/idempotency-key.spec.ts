@@ -1,0 +1,76 @@
+import { idempotencyStoreKey, payloadFingerprint } from './idempotency-key';
+
+// Shared stores keep what these functions return across deployments: a change of either format
+// would make every key unknown (events applied again) or every fingerprint a conflict.
+describe('idempotencyStoreKey', () => {
+  it.each([
+    [
+      'OrderHandler.onCreated',
+      '3f1c2b9e-8d4a-4f6e-9b1a-2c3d4e5f6a7b',
+      'NLTL8vQMKw6P0mJD9wIeQnQ_9HHD8bSeUNl_9L_GGk8',
+    ],
+    ['h', 'a\ud800', 'Tp8jh5HBa15zSOKPkj77YCm4kuZ-MF07gEF-gP7lm6E'],
+    ['h', 'a\udc00', 'dnyksAfPyzkmedAHV3AWDvQmRVaZYuQ-fe_McTMafsc'],
+    ['a', ':b', 'ebfz65NWjsTRMmHUtqvcVNRfELPDM8pEH6DYJL5gXtk'],
+    ['a:', 'b', 'Wuk8doEsL_7n-9AZD08iNAZlSEzfVJ8zpr-H9x2z2zI'],
+    ['Ünïcødé.handler', 'ключ-🔑', '7ygo2NGCCdkoOufGYZyxHbHcjPBiRb7YME6keUFQmj8'],
+    ['h', 'x'.repeat(3000), 'PbDSGfVp4RFsv71Y4G56qNsWf649GNcuC4QFmLDBX6Q'],
+  ])('keeps its format: %s / %s', (handler, key, expected) => {
+    expect(idempotencyStoreKey(handler, key)).toBe(expected);
+  });
+});
+
+class Point {
+  y = 2;
+  x = 1;
+}
+
+describe('payloadFingerprint', () => {
+  it.each<[string, unknown, string]>([
+    [
+      'flat',
+      { amount: 10, currency: 'EUR', orderId: 'o-1' },
+      'CC9ArXSHbnfibjE7YKWy22jgU-BhD6nqAvk2MT7BuHg',
+    ],
+    [
+      'keys in another order',
+      { orderId: 'o-1', amount: 10, currency: 'EUR' },
+      'CC9ArXSHbnfibjE7YKWy22jgU-BhD6nqAvk2MT7BuHg',
+    ],
+    [
+      'nested',
+      { b: [1, { d: 1, c: [null, 'x'] }], a: { z: true, y: -0 } },
+      'U6p7xqRi5C7Hj5R4a0T0GYkZoJKHkueXyxOF6XF0ARY',
+    ],
+    [
+      'numbers JSON cannot write',
+      [NaN, Infinity, 1e21, 0.1, -0],
+      'rJc0BLoKf7PUvyRYR3r1unOlHbW7tjFsmi4bVnesbik',
+    ],
+    ['a date', { at: new Date(0) }, 'iQ_Gv57dqmdCob4oZUqxhf1WRkIPyzf87KHe_V6Juas'],
+    ['a bigint', { n: 12345678901234567890n }, 'lEO60VBmicPwsfBqcLi9HN-oasQOQIFNrHzuHO9a3vA'],
+    ['a lone surrogate', { t: 'a\ud800b' }, 'NNW2Otm6IQg5wGcpBSzc5X9j5E_l7JzNxLIekcIDobk'],
+    ['numeric keys', { 10: 'a', 2: 'b', x: 1 }, 'J41WxjXkJnEPICM2EDI3s5tsyDQf0fMKS5u1OrP8exA'],
+    ['a class instance', new Point(), 'aJqPHblUAlgEduOMJkJ4znseZkMgz7Tpro06kIzwmWQ'],
+    ['a string', 'plain', 'lFYDqPWHeGtGPD-U_OEVwProj6wnKMyW3fWYHPf2F0E'],
+    ['null', null, 'dCNOmK_nSY-12vHzasLXiswzlGT5UHA7jAGYkvmCuQs'],
+    ['toJSON', { toJSON: () => ({ b: 1, a: 2 }) }, '02JqwwqH5vemQoIzs8aCmZdoZfpVCOQmfFQVx2r3p3I'],
+  ])('keeps its format: %s', (_name, value, expected) => {
+    expect(payloadFingerprint(value)).toBe(expected);
+  });
+
+  it('drops undefined, function and symbol members as JSON.stringify does', () => {
+    const written = payloadFingerprint({ k: 1 });
+    expect(payloadFingerprint({ u: undefined, k: 1, f: () => 1, s: Symbol('s') })).toBe(written);
+    expect(payloadFingerprint({ list: [1, undefined] })).toBe(
+      payloadFingerprint({ list: [1, null] }),
+    );
+    expect(payloadFingerprint({ nested: { note: undefined } })).toBe(
+      payloadFingerprint({ nested: {} }),
+    );
+  });
+
+  it('tells undefined data from null', () => {
+    expect(payloadFingerprint(undefined)).not.toBe(payloadFingerprint(null));
+  });
+});
