@@ -16,9 +16,13 @@ export interface MemoryIdempotencyStoreOptions {
  */
 interface Entry {
   completed: boolean;
+  /** In ms since the store was made (see `MemoryIdempotencyStore.since`). */
   expiresAt: number;
-  /** Who holds the lock, or who completed it (so that completing again is recognised). */
-  readonly token: string;
+  /**
+   * Who holds the lock, or who completed it (so that completing again is recognised): the number
+   * of the claim, whose base-36 text is the token handed out.
+   */
+  readonly claim: number;
   readonly fingerprint?: string;
 }
 
@@ -43,12 +47,20 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   /** Keys added to `young` since it was made, live locks carried over from the old one aside. */
   private youngAdded = 0;
   private readonly generationSize: number;
+  /** Milliseconds since `since`, by the clock of the options. */
   private readonly now: () => number;
   /**
-   * Claims made so far: each one's token. Tokens only need to differ within this store (they tell
-   * its own holders apart), and a short one keeps each of the `maxKeys` records small.
+   * Claims made so far. A claim's number is its token, in base 36: tokens only need to differ
+   * within this store (they tell its own holders apart), and a record keeping the number keeps no
+   * string for it.
    */
   private claims = 0;
+  /**
+   * `Date.now()` when the store was made: entries keep their times relative to it. V8 keeps a
+   * small integer in the entry itself, where an epoch time in ms takes a number object of its own
+   * (16 bytes per key); after about 12 days the offsets outgrow small integers and cost as much.
+   */
+  private readonly since: number;
 
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
     const maxKeys = options.maxKeys ?? 100_000;
@@ -58,7 +70,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       );
     }
     this.generationSize = Math.floor(maxKeys / 2);
-    this.now = options.now ?? Date.now;
+    const clock = options.now ?? Date.now;
+    this.since = clock();
+    this.now = () => clock() - this.since;
   }
 
   get size(): number {
@@ -74,17 +88,17 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
         ? { status }
         : { status, fingerprint: entry.fingerprint };
     }
-    const token = (++this.claims).toString(36);
-    const claimed: Entry = { completed: false, expiresAt: now + lockTtlMs, token, fingerprint };
+    const claim = ++this.claims;
+    const claimed: Entry = { completed: false, expiresAt: now + lockTtlMs, claim, fingerprint };
     // Found expired: `get` has left it in the young generation, where it is replaced.
     if (entry) this.young.set(key, claimed);
     else this.add(key, claimed);
-    return { status: 'acquired', token };
+    return { status: 'acquired', token: claim.toString(36) };
   }
 
   complete(key: string, token: string, { ttlMs }: { ttlMs: number }): boolean {
     const entry = this.get(key);
-    if (!entry || entry.token !== token) return false;
+    if (!entry || !heldBy(entry, token)) return false;
     if (entry.completed) return true;
     if (entry.expiresAt <= this.now()) return false;
     entry.completed = true;
@@ -96,7 +110,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     // Only the holder's lock is released: a worker whose lock expired must not erase the lock
     // or the completed record of the worker that took over.
     const entry = this.get(key);
-    if (!entry || entry.completed || entry.token !== token) return false;
+    if (!entry || entry.completed || !heldBy(entry, token)) return false;
     this.young.delete(key);
     this.old.delete(key);
     return true;
@@ -105,7 +119,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   extend(key: string, token: string, { lockTtlMs }: { lockTtlMs: number }): boolean {
     const now = this.now();
     const entry = this.get(key);
-    if (!entry || entry.completed || entry.token !== token || entry.expiresAt <= now) {
+    if (!entry || entry.completed || !heldBy(entry, token) || entry.expiresAt <= now) {
       return false;
     }
     entry.expiresAt = now + lockTtlMs;
@@ -143,6 +157,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       if (!entry.completed && entry.expiresAt > now) this.young.set(key, entry);
     }
   }
+}
+
+function heldBy(entry: Entry, token: string): boolean {
+  return entry.claim.toString(36) === token;
 }
 
 /**
