@@ -177,6 +177,97 @@ describe('Nest enhancers around event handlers', () => {
     expect(calls).toEqual(['filter:interceptor broke']);
   });
 
+  it('hands a failure to the filters once, however late it comes', async () => {
+    @Catch()
+    class Rethrowing implements ExceptionFilter {
+      catch(error: Error) {
+        calls.push(`filter:${error.message}`);
+        throw error;
+      }
+    }
+    @Injectable()
+    class FailsLater implements NestInterceptor {
+      intercept(_context: ExecutionContext, next: CallHandler) {
+        return next.handle().pipe(
+          map(() => {
+            throw new Error('after the handler');
+          }),
+        );
+      }
+    }
+    @Injectable()
+    class RejectingGuard implements CanActivate {
+      async canActivate(): Promise<boolean> {
+        await Promise.resolve();
+        throw new Error('guard broke');
+      }
+    }
+    @Injectable()
+    class Failing {
+      @UseFilters(Rethrowing)
+      @UseInterceptors(FailsLater)
+      @EventHandler(ThingHappened, once)
+      intercepted() {
+        calls.push('handler');
+      }
+
+      @UseFilters(Rethrowing)
+      @UseGuards(RejectingGuard)
+      @UseInterceptors(FailsLater)
+      @EventHandler(ThingHappened, once)
+      guarded() {
+        calls.push('guarded handler');
+      }
+
+      @UseFilters(Rethrowing)
+      @EventHandler(ThingHappened, once)
+      async plain() {
+        await Promise.resolve();
+        throw new Error('plain handler');
+      }
+    }
+    const { app, probe } = await boot({ providers: [Failing, RejectingGuard] });
+    await app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
+    const dead = await Promise.all([
+      probe.waitForDeadLetter('thing.happened', (_event, n) => n.handler === 'Failing.intercepted'),
+      probe.waitForDeadLetter('thing.happened', (_event, n) => n.handler === 'Failing.guarded'),
+      probe.waitForDeadLetter('thing.happened', (_event, n) => n.handler === 'Failing.plain'),
+    ]);
+    expect(dead.map((letter) => (letter.error as Error).message)).toEqual([
+      'after the handler',
+      'guard broke',
+      'plain handler',
+    ]);
+    expect([...calls].sort()).toEqual([
+      'filter:after the handler',
+      'filter:guard broke',
+      'filter:plain handler',
+      'handler',
+    ]);
+  });
+
+  it('fails the attempt when an interceptor returns something other than an observable', async () => {
+    @Injectable()
+    class NotObservable implements NestInterceptor {
+      intercept() {
+        return 'a value' as never;
+      }
+    }
+    @Injectable()
+    class Misused {
+      @UseFilters(Recover)
+      @UseInterceptors(NotObservable)
+      @EventHandler(ThingHappened, once)
+      never() {
+        calls.push('handler');
+      }
+    }
+    const { app, probe } = await boot({ providers: [Misused] });
+    await app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
+    await probe.waitFor('thing.happened');
+    expect(calls).toEqual([expect.stringMatching(/^filter:.*subscribe/)]);
+  });
+
   it('fails the attempt when an interceptor completes without a value', async () => {
     @Injectable()
     class Swallowed {
