@@ -64,6 +64,18 @@ describe('MemoryIdempotencyStore', () => {
     expect(tokens.size).toBe(100);
   });
 
+  it('takes only the very token it handed out', () => {
+    const { store } = storeWithClock();
+    const token = tokenOf(store.claim('k', LOCK));
+    // Another text of the same number is another token.
+    for (const other of [`0${token}`, ` ${token}`, `${token}.0`]) {
+      expect(store.extend('k', other, LOCK)).toBe(false);
+      expect(store.complete('k', other, DONE)).toBe(false);
+      expect(store.release('k', other)).toBe(false);
+    }
+    expect(store.complete('k', token, DONE)).toBe(true);
+  });
+
   it('defaults the clock to Date.now', () => {
     const store = new MemoryIdempotencyStore();
     done(store, 'k');

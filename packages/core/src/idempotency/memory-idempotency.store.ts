@@ -56,9 +56,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
    */
   private claims = 0;
   /**
-   * `Date.now()` when the store was made: entries keep their times relative to it. V8 keeps a
-   * small integer in the entry itself, where an epoch time in ms takes a number object of its own
-   * (16 bytes per key); after about 12 days the offsets outgrow small integers and cost as much.
+   * The clock's time when the store was made: entries keep their times relative to it. V8 keeps
+   * a small integer in the entry itself, where an epoch time in ms takes a number object of its
+   * own (16 bytes per key); after 12 to 24 days (by the V8 build) the offsets outgrow small
+   * integers and cost as much as before.
    */
   private readonly since: number;
 
