@@ -246,7 +246,7 @@ describe('Nest enhancers around event handlers', () => {
     ]);
   });
 
-  it('fails the attempt when an interceptor returns something other than an observable', async () => {
+  it("sends an interceptor's answer that is not an observable to the exception filters", async () => {
     @Injectable()
     class NotObservable implements NestInterceptor {
       intercept() {
