@@ -83,6 +83,13 @@ class Throwing implements NestInterceptor {
 }
 
 @Injectable()
+class NotObservable implements NestInterceptor {
+  intercept() {
+    return 'a value' as never;
+  }
+}
+
+@Injectable()
 class Later implements NestInterceptor {
   async intercept(_context: ExecutionContext, next: CallHandler) {
     await Promise.resolve();
@@ -161,11 +168,18 @@ describe('Nest enhancers around event handlers', () => {
     expect(calls).toEqual(['interceptor caught:handler broke']);
   });
 
-  it("sends an interceptor's own error to the handler's exception filters", async () => {
+  it.each([
+    ["an interceptor's own error", Throwing, 'filter:interceptor broke'],
+    [
+      "an interceptor's answer that is not an observable",
+      NotObservable,
+      expect.stringMatching(/^filter:.*subscribe/),
+    ],
+  ])("sends %s to the handler's exception filters", async (_what, interceptor, filtered) => {
     @Injectable()
     class Broken {
       @UseFilters(Recover)
-      @UseInterceptors(Throwing)
+      @UseInterceptors(interceptor)
       @EventHandler(ThingHappened, once)
       never() {
         calls.push('handler');
@@ -174,7 +188,7 @@ describe('Nest enhancers around event handlers', () => {
     const { app, probe } = await boot({ providers: [Broken] });
     await app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
     await probe.waitFor('thing.happened');
-    expect(calls).toEqual(['filter:interceptor broke']);
+    expect(calls).toEqual([filtered]);
   });
 
   it('hands a failure to the filters once, however late it comes', async () => {
@@ -244,28 +258,6 @@ describe('Nest enhancers around event handlers', () => {
       'filter:plain handler',
       'handler',
     ]);
-  });
-
-  it("sends an interceptor's answer that is not an observable to the exception filters", async () => {
-    @Injectable()
-    class NotObservable implements NestInterceptor {
-      intercept() {
-        return 'a value' as never;
-      }
-    }
-    @Injectable()
-    class Misused {
-      @UseFilters(Recover)
-      @UseInterceptors(NotObservable)
-      @EventHandler(ThingHappened, once)
-      never() {
-        calls.push('handler');
-      }
-    }
-    const { app, probe } = await boot({ providers: [Misused] });
-    await app.get(EventBus).publish(ThingHappened.create({ name: 'a', size: 1 }));
-    await probe.waitFor('thing.happened');
-    expect(calls).toEqual([expect.stringMatching(/^filter:.*subscribe/)]);
   });
 
   it('fails the attempt when an interceptor completes without a value', async () => {
