@@ -102,19 +102,29 @@ describe('envelopeProblems', () => {
     '2024-01-01T24:00:00Z',
     '2024-01-01T12:60:00Z',
     '2024-13-01T00:00:00Z',
+    '2024-00-10T00:00:00Z',
+    '2024-01-00T00:00:00Z',
+    '1900-02-29T00:00:00Z',
+    '2024-06-31T00:00:00Z',
     '2024-01-01T00:00:00+24:00',
+    '2024-1-01T00:00:00Z',
   ])('rejects the occurredAt %p', (occurredAt) => {
     expect(problemsWith({ occurredAt })).toEqual([
       expect.stringMatching(/^"occurredAt" must be an ISO-8601 time of a real date, got /),
     ]);
   });
 
-  it.each(['2024-02-29T00:00:00Z', '2024-12-31T23:59:59.999999+14:00', '2024-06-01T08:30-05:00'])(
-    'accepts the real time %p',
-    (occurredAt) => {
-      expect(problemsWith({ occurredAt })).toEqual([]);
-    },
-  );
+  it.each([
+    '2024-02-29T00:00:00Z',
+    '2000-02-29T00:00:00Z',
+    '2024-12-31T23:59:59.999999+14:00',
+    '2024-06-01T08:30-05:00',
+    '2024-09-30T00:00:00Z',
+    // Years below 100 are real too (Date.UTC alone would read 0050 as 1950).
+    '0050-01-31T00:00:00Z',
+  ])('accepts the real time %p', (occurredAt) => {
+    expect(problemsWith({ occurredAt })).toEqual([]);
+  });
 
   it('rejects a source or aggregateId that is not a string', () => {
     expect(problemsWith({ source: 42 })).toEqual(['"source" must be a string, got a number']);
