@@ -74,6 +74,11 @@ export class OutboxRelay {
   private readonly logger: Logger;
   private readonly options: Resolved;
   private running?: Promise<void>;
+  /**
+   * Bumped at each start: a loop left running by a stop that passed its deadline ends after its
+   * pass instead of running beside the next start's.
+   */
+  private generation = 0;
   private stopping = false;
   private drainUntil = 0;
   private wake?: () => void;
@@ -130,7 +135,7 @@ export class OutboxRelay {
         );
       }
     }
-    this.running = this.loop();
+    this.running = this.loop(++this.generation);
   }
 
   /**
@@ -169,8 +174,9 @@ export class OutboxRelay {
     return { ...this.counters, storeReachable: this.storeFailures === 0 };
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopping || Date.now() < this.drainUntil) {
+  private async loop(generation: number): Promise<void> {
+    const replaced = () => generation !== this.generation;
+    while (!replaced() && (!this.stopping || Date.now() < this.drainUntil)) {
       this.woken = false;
       // A pass that began after the stop was asked for sees every row committed before it.
       const drainPass = this.stopping;
@@ -191,14 +197,14 @@ export class OutboxRelay {
           `Could not relay from ${this.store.description} (${this.counters.lastError}); ` +
             `trying again (failure ${this.storeFailures} in a row)`,
         );
-        if (this.stopping) return;
+        if (this.stopping || replaced()) return;
         await this.pause(backoffDelay(this.storeFailures, STORE_RETRY_BASE_MS, STORE_RETRY_MAX_MS));
         continue;
       }
       await this.purge();
       if (outcome.failed > 0 && outcome.sent === 0) {
         this.brokerFailures++;
-        if (this.stopping) return;
+        if (this.stopping || replaced()) return;
         // The broker refused everything: wait for it, whatever wakes the relay meanwhile.
         await this.pause(
           backoffDelay(
