@@ -7,6 +7,7 @@ import type {
   EventSubscription,
 } from '../transport/transport.interface';
 import { EventDispatcher, type DeliveryDone } from './event.dispatcher';
+import { MAX_CACHED_TYPES } from '../utils/cache-limits';
 
 /**
  * Patterned handlers of one type (and one definition) from which one index lookup replaces the
@@ -14,9 +15,6 @@ import { EventDispatcher, type DeliveryDone } from './event.dispatcher';
  * pattern is as cheap as the lookup or cheaper, since the lookup flattens the whole event first.
  */
 export const INDEX_PATTERNS_FROM = 8;
-
-/** Types whose plan is kept; beyond, plans are computed per event without an index. */
-const MAX_PLANNED_TYPES = 512;
 
 export interface SubscriptionSetOptions {
   /**
@@ -176,7 +174,7 @@ export class SubscriptionSet {
       : this.subscriptions.filter((subscription) => subscription.matches(type));
     // Unknown types (poison messages) are not kept: anyone can send them. A plan not kept is not
     // worth an index built for one event.
-    const kept = subscriptions.length > 0 && this.plans.size < MAX_PLANNED_TYPES;
+    const kept = subscriptions.length > 0 && this.plans.size < MAX_CACHED_TYPES;
     const groups = kept && this.indexable ? this.group(type, subscriptions) : NO_GROUPS;
     plan = { subscriptions, groups };
     if (kept) this.plans.set(type, plan);

@@ -7,6 +7,7 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import { MAX_CACHED_TYPES } from '../utils/cache-limits';
 import { INSTRUMENTS, METER_NAME, OpenTelemetryRecorder } from './open-telemetry.recorder';
 
 /** Reads on demand, for tests. */
@@ -111,6 +112,32 @@ describe('OpenTelemetryRecorder', () => {
       // The advised boundaries replace the SDK's defaults.
       buckets: { boundaries: [10, 100], counts: [0, 1, 0] },
     });
+  });
+
+  it('keeps the attributes of a bounded number of event types, and records the others alike', async () => {
+    const recorder = OpenTelemetryRecorder.create([1])!;
+    // Types a queue may carry from anywhere, e.g. `order.<uuid>` to a handler of `order.*`.
+    const types = Array.from({ length: MAX_CACHED_TYPES + 100 }, (_, i) => `order.kind-${i}`);
+    for (const type of types) {
+      const event = { ...placed, type };
+      recorder.record({ kind: 'published', event, transport: 'memory' });
+      recorder.record({ kind: 'handled', event, handler: 'A.a', attempt: 1, durationMs: 1 });
+    }
+
+    const recorded = await collect();
+    const last = types[types.length - 1];
+    expect(points(recorded.get(INSTRUMENTS.published))).toMatchObject({
+      [JSON.stringify({ 'event.type': last })]: 1,
+    });
+    expect(points(recorded.get(INSTRUMENTS.handled))).toMatchObject({
+      [JSON.stringify({ 'event.type': last, handler: 'A.a' })]: 1,
+    });
+    const kept = recorder as unknown as {
+      typeAttributes: Map<string, unknown>;
+      handlerAttributes: Map<string, Map<string, unknown>>;
+    };
+    expect(kept.typeAttributes.size).toBe(MAX_CACHED_TYPES);
+    expect(kept.handlerAttributes.get('A.a')?.size).toBe(MAX_CACHED_TYPES);
   });
 
   it('puts nothing from the payload into attributes', async () => {

@@ -3,6 +3,7 @@ import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import type * as OpenTelemetryApi from '@opentelemetry/api';
 import type { EventNotification } from '../monitor/event-notification.interface';
 import { tryLoadOptionalDependency } from '../utils/optional-dependency';
+import { MAX_CACHED_TYPES } from '../utils/cache-limits';
 
 /** Name of the meter that records this library's instruments. */
 export const METER_NAME = '@nestjs-events/core';
@@ -23,7 +24,9 @@ export const INSTRUMENTS = {
 /**
  * Records event notifications as OpenTelemetry counters and a latency histogram, through the
  * global MeterProvider. Attributes are `event.type` and `handler` (plus `reason` for skips and
- * dead letters): both come from code, not from data, so their cardinality stays bounded.
+ * dead letters), never payload data. Handlers come from code; types mostly do, but a queue may
+ * carry any: attribute objects are kept for `MAX_CACHED_TYPES` types at most, and the SDK bounds
+ * the series (its cardinality limit).
  */
 export class OpenTelemetryRecorder {
   private readonly published: Counter;
@@ -156,13 +159,19 @@ export class OpenTelemetryRecorder {
     let byType = this.handlerAttributes.get(handler);
     if (!byType) this.handlerAttributes.set(handler, (byType = new Map<string, Attributes>()));
     let attributes = byType.get(type);
-    if (!attributes) byType.set(type, (attributes = { 'event.type': type, handler }));
+    if (!attributes) {
+      attributes = { 'event.type': type, handler };
+      if (byType.size < MAX_CACHED_TYPES) byType.set(type, attributes);
+    }
     return attributes;
   }
 
   private attributesOf(type: string): Attributes {
     let attributes = this.typeAttributes.get(type);
-    if (!attributes) this.typeAttributes.set(type, (attributes = { 'event.type': type }));
+    if (!attributes) {
+      attributes = { 'event.type': type };
+      if (this.typeAttributes.size < MAX_CACHED_TYPES) this.typeAttributes.set(type, attributes);
+    }
     return attributes;
   }
 }

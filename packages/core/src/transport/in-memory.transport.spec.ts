@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from 'eventemitter2';
 import { TransportStoppedError } from '../errors/transport-stopped.error';
 import type { EventEnvelope } from '../interfaces/event-envelope.interface';
+import { MAX_CACHED_TYPES } from '../utils/cache-limits';
 import { InMemoryTransport } from './in-memory.transport';
 import type { DeliveryInfo, DeliveryOutcome, EventSubscription } from './transport.interface';
 
@@ -122,6 +123,22 @@ describe('InMemoryTransport', () => {
       expect(typesOf(oneSegment)).toEqual(['order.created', 'order.cancelled']);
       expect(typesOf(anyDepth)).toEqual(['billing.invoice.paid']);
       expect(typesOf(firstSegment)).toEqual(['order.created', 'user.created']);
+    });
+
+    it('delivers every type a wildcard takes, past the types whose listeners it keeps', async () => {
+      const oneSegment = subscription(['order.*']);
+      transport.subscribe(oneSegment);
+      await transport.start();
+      const types = Array.from({ length: MAX_CACHED_TYPES + 100 }, (_, i) => `order.kind-${i}`);
+
+      await transport.publish(types.map(event));
+      await transport.publish(types.map(event));
+      await transport.whenIdle();
+
+      expect(typesOf(oneSegment)).toEqual([...types, ...types]);
+      const kept = (transport as unknown as { listenersByType: Map<string, unknown> })
+        .listenersByType;
+      expect(kept.size).toBe(MAX_CACHED_TYPES);
     });
 
     it('calls a subscription with overlapping selectors once per event', async () => {

@@ -18,6 +18,7 @@ import type {
   TransportHealth,
   TransportMonitor,
 } from './transport.interface';
+import { MAX_CACHED_TYPES } from '../utils/cache-limits';
 
 export interface InMemoryTransportOptions {
   /** Name for `routes` and the handler option `transport`. @default 'memory' */
@@ -180,7 +181,9 @@ export class InMemoryTransport implements Transport {
     if (!listeners) {
       listeners = this.emitter.listeners(event.type) as Listener[];
       // Any type can be published: keep the lookups of types someone listens to.
-      if (listeners.length) this.listenersByType.set(event.type, listeners);
+      if (listeners.length && this.listenersByType.size < MAX_CACHED_TYPES) {
+        this.listenersByType.set(event.type, listeners);
+      }
     }
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
   }

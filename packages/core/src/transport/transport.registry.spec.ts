@@ -1,6 +1,7 @@
 import { EventsConfigurationError } from '../errors/events-configuration.error';
 import type { Transport } from './transport.interface';
 import { TransportRegistry } from './transport.registry';
+import { MAX_CACHED_TYPES } from '../utils/cache-limits';
 
 function transport(name: string): Transport {
   return {
@@ -37,6 +38,16 @@ describe('TransportRegistry', () => {
     expect(registry.forType('billing')).toBe(bridge);
     expect(registry.forType('billing.invoice.paid')).toBe(bridge);
     expect(registry.forType('user.created')).toBe(memory);
+  });
+
+  it('keeps the routes of a bounded number of types, and routes the others alike', () => {
+    const registry = new TransportRegistry([memory, sns], { 'order.*': 'sns' });
+    const types = Array.from({ length: MAX_CACHED_TYPES + 100 }, (_, i) => `order.kind-${i}`);
+    for (const type of types) expect(registry.forType(type)).toBe(sns);
+    expect(registry.forType('user.created')).toBe(memory);
+    expect((registry as unknown as { resolved: Map<string, Transport> }).resolved.size).toBe(
+      MAX_CACHED_TYPES,
+    );
   });
 
   it('prefers an exact route whatever the order of the routes', () => {

@@ -1,6 +1,7 @@
 import { EventsConfigurationError } from '../errors/events-configuration.error';
 import { compileTypeMatcher, isWildcardSelector } from '../selectors/event-type-matcher';
 import type { Transport } from './transport.interface';
+import { MAX_CACHED_TYPES } from '../utils/cache-limits';
 
 /** The transports of one EventsModule, and which one publishes each event type. */
 export class TransportRegistry {
@@ -59,7 +60,7 @@ export class TransportRegistry {
         this.exact.get(type) ??
         this.wildcards.find(([matches]) => matches(type))?.[1] ??
         this.default;
-      this.resolved.set(type, transport);
+      if (this.resolved.size < MAX_CACHED_TYPES) this.resolved.set(type, transport);
     }
     return transport;
   }
