@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { EVENT_DEFINITION_REF } from '../events.constants';
 import { inheritMetadata } from '../context/event-context';
@@ -11,6 +10,7 @@ import type {
   EventDefinitionConfig,
   Upcaster,
 } from './event-definition.interface';
+import { newEventId } from './event-id';
 import { validateWithSchema } from './schema-validation';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -49,7 +49,7 @@ class Definition<TType extends string, TData> implements EventDefinition<TType, 
   private readonly envelopePrototype: object = Object.freeze({ [EVENT_DEFINITION_REF]: this });
 
   create(data: TData, options: CreateEventOptions = NO_OPTIONS): EventEnvelope<TData, TType> {
-    const id = options.id ?? randomUUID();
+    const id = options.id ?? newEventId();
     const occurredAt = options.occurredAt;
     return this.build(
       id,
