@@ -46,3 +46,42 @@ describe('RedisIdempotencyStore options', () => {
     },
   );
 });
+
+describe('RedisIdempotencyStore client settings', () => {
+  const { RedisIdempotencyStore } = jest.requireActual<typeof Package>('./index');
+  const warnings: Array<{ message: string; code?: string }> = [];
+  beforeEach(() => {
+    warnings.length = 0;
+    jest.spyOn(process, 'emitWarning').mockImplementation(((
+      message: string,
+      options?: { code?: string },
+    ) => {
+      warnings.push({ message, code: options?.code });
+    }) as typeof process.emitWarning);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('warns once about a client that queues commands for as long as Redis is down', () => {
+    // lazyConnect: nothing is sent; only the options are read.
+    new RedisIdempotencyStore({
+      url: 'redis://127.0.0.1:1',
+      redisOptions: { lazyConnect: true, maxRetriesPerRequest: null },
+    });
+
+    expect(warnings).toEqual([
+      {
+        message: expect.stringContaining('maxRetriesPerRequest: null') as string,
+        code: 'NESTJS_EVENTS_REDIS_OFFLINE_QUEUE',
+      },
+    ]);
+  });
+
+  it.each([
+    [{ lazyConnect: true }],
+    [{ lazyConnect: true, maxRetriesPerRequest: 3 }],
+    [{ lazyConnect: true, maxRetriesPerRequest: null, enableOfflineQueue: false }],
+  ])('says nothing of a client with %p', (redisOptions) => {
+    new RedisIdempotencyStore({ url: 'redis://127.0.0.1:1', redisOptions });
+    expect(warnings).toEqual([]);
+  });
+});

@@ -74,6 +74,9 @@ if value and string.sub(value, 1, #ARGV[1]) == ARGV[1] then
 end
 return 0`;
 
+/** `code` of the process warning for a client that queues commands while Redis is unreachable. */
+const OFFLINE_QUEUE_WARNING = 'NESTJS_EVENTS_REDIS_OFFLINE_QUEUE';
+
 /**
  * An idempotency store in Redis, shared by every instance that uses the same server and prefix.
  * One string per key, holding its state, the token of its holder and the payload's fingerprint,
@@ -99,6 +102,19 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       const { Redis } = loadIoredis(RedisIdempotencyStore.name);
       this.client = new Redis(options.url, options.redisOptions ?? {});
       this.ownsClient = true;
+    }
+    const clientOptions = (this.client as { options?: Partial<RedisOptions> }).options;
+    if (
+      clientOptions?.maxRetriesPerRequest === null &&
+      clientOptions.enableOfflineQueue !== false
+    ) {
+      process.emitWarning(
+        'RedisIdempotencyStore: its ioredis client has maxRetriesPerRequest: null, so while Redis ' +
+          'is unreachable it keeps every store call, those given up at operationTimeoutMs too, ' +
+          'and sends them once Redis is back. Give the store a client of its own, with the ' +
+          'default maxRetriesPerRequest or with enableOfflineQueue: false.',
+        { code: OFFLINE_QUEUE_WARNING },
+      );
     }
   }
 
