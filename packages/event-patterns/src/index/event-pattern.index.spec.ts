@@ -71,8 +71,9 @@ describe('EventPatternIndex', () => {
       { prefix: { 'equals-ignore-case': 'ORD' } },
     ];
     const index = new EventPatternIndex<number>();
-    const naive = new NaiveLoop();
-    const sources: string[] = [];
+    // The loop over the patterns of each source: no pattern of another source can match an event
+    // of this one, and a loop over all 2,187 for each of the 5,832 events took 30 s.
+    const naive = new Map<string, NaiveLoop>();
     let id = 0;
     // Under a source of their own, so that the table on `type` holds these conditions only, in
     // the order they were added.
@@ -80,19 +81,20 @@ describe('EventPatternIndex', () => {
       for (let b = 0; b < conditions.length; b++) {
         for (let c = 0; c < conditions.length; c++) {
           const source = `s${a}${b}${c}`;
-          sources.push(source);
+          const loop = new NaiveLoop();
+          naive.set(source, loop);
           for (const condition of [conditions[a], conditions[b], conditions[c]]) {
             const pattern = { source: [source], type: [condition] };
             index.add(id, pattern);
-            naive.add(id++, pattern);
+            loop.add(id++, pattern);
           }
         }
       }
     }
-    for (const source of sources) {
+    for (const [source, loop] of naive) {
       for (const type of values) {
         const event = { source, type };
-        expect({ event, ids: index.match(event) }).toEqual({ event, ids: naive.match(event) });
+        expect({ event, ids: index.match(event) }).toEqual({ event, ids: loop.match(event) });
       }
     }
   });
