@@ -24,6 +24,7 @@ import {
 } from '@nestjs-events/sqs';
 import { awsTestConfig, uniqueName } from '../fixtures/aws';
 import { ThingArchived, ThingHappened, ThingNoted } from '../fixtures/events';
+import { heldHandler } from '../fixtures/held-handler';
 import { QueueInspector } from '../fixtures/sqs-queue';
 import { until } from '../fixtures/until';
 import {
@@ -252,32 +253,19 @@ describe('createSqsLambdaHandler', () => {
   });
 
   it('runs records concurrently, up to the concurrency option', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    @Injectable()
-    class Parallel {
-      running = 0;
-      peak = 0;
-      @EventHandler(ThingArchived)
-      async onArchived() {
-        this.running++;
-        this.peak = Math.max(this.peak, this.running);
-        await released;
-        this.running--;
-      }
-    }
-    const handle = lambda({}, { concurrency: 3 }, [Parallel]);
+    const { Held, release } = heldHandler(ThingArchived);
+    const handle = lambda({}, { concurrency: 3 }, [Held]);
     const records = Array.from({ length: 7 }, (_, i) =>
       sqsRecord(QUEUE, JSON.stringify(ThingArchived.create({ name: `t${i}` }))),
     );
-    const parallel = (await handle.ready()).get(Parallel);
+    const held = (await handle.ready()).get(Held);
 
     const invocation = handle(sqsEvent(...records));
-    await until(() => parallel.running >= 3, 5_000, 'three records running');
+    await until(() => held.running >= 3, 5_000, 'three records running');
     release();
 
     expect(failuresOf(await invocation)).toEqual([]);
-    expect(parallel.peak).toBe(3);
+    expect(held.peak).toBe(3);
   });
 
   it('refuses a transport that polls, and boots again on the next invocation after a failed boot', async () => {

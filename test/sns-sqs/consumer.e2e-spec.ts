@@ -18,6 +18,7 @@ import { DEAD_LETTER_ATTRIBUTES } from '@nestjs-events/sqs';
 import { awsTestConfig, SNS_SQS_EMULATORS, uniqueName } from '../fixtures/aws';
 import { countCalls } from '../fixtures/sdk-calls';
 import { createTestApp, type TestApp } from '../fixtures/create-app';
+import { heldHandler } from '../fixtures/held-handler';
 import { ThingArchived, ThingHappened, ThingNoted } from '../fixtures/events';
 import { QueueInspector } from '../fixtures/sqs-queue';
 import { until } from '../fixtures/until';
@@ -224,32 +225,42 @@ describe.each(SNS_SQS_EMULATORS)('SQS consumer on %s', (emulator) => {
   });
 
   it('keeps polling beyond 10 messages in flight when concurrency allows it', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    @Injectable()
-    class Parallel {
-      running = 0;
-      peak = 0;
-      @EventHandler(ThingHappened)
-      async onThing() {
-        this.running++;
-        this.peak = Math.max(this.peak, this.running);
-        await released;
-        this.running--;
-      }
-    }
-    const { app } = await boot([Parallel], {
+    const { Held, release } = heldHandler(ThingHappened);
+    const { app } = await boot([Held], {
       queues: [{ name: queue, waitTimeSeconds: 1, concurrency: 25 }],
     });
     const events = Array.from({ length: 25 }, (_, i) =>
       ThingHappened.create({ name: `e${i}`, size: i }),
     );
     await app.app.get(EventBus).publishAll(events);
-    const parallel = app.app.get(Parallel);
-    await until(() => parallel.running === 25, 15_000, '25 handlers running at once');
+    const held = app.app.get(Held);
+    await until(() => held.running === 25, 15_000, '25 handlers running at once');
     release();
     await until(() => app.probe.handled.length === 25, 15_000, 'all 25 handled');
-    expect(parallel.peak).toBe(25);
+    expect(held.peak).toBe(25);
+  });
+
+  it('with prefetch, holds received messages beyond the concurrency without running them', async () => {
+    const { Held, release } = heldHandler(ThingHappened);
+    const { app } = await boot([Held], {
+      queues: [{ name: queue, waitTimeSeconds: 1, concurrency: 2, batchSize: 5, prefetch: 3 }],
+    });
+    const events = Array.from({ length: 6 }, (_, i) =>
+      ThingHappened.create({ name: `e${i}`, size: i }),
+    );
+    await app.app.get(EventBus).publishAll(events);
+    const held = app.app.get(Held);
+    // Two running and three prefetched: five taken from the queue, the sixth left to it.
+    await until(
+      async () => (await queues.depth(queue)).inFlight === 5 && held.running === 2,
+      15_000,
+      'five messages received, two of them running',
+    );
+    expect(await queues.depth(queue)).toEqual({ visible: 1, inFlight: 5 });
+    release();
+    await until(() => app.probe.handled.length === 6, 15_000, 'all six handled');
+    expect(held.peak).toBe(2);
+    expect(app.probe.handled.map((handled) => handled.attempt)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it('batches publishes: 25 events in 3 calls, and large events by the 256 KiB limit', async () => {

@@ -4,6 +4,13 @@ export interface SqsConsumerOptions {
   concurrency?: number;
   /** Messages asked for per ReceiveMessage call, 1 to 10. @default 10 */
   batchSize?: number;
+  /**
+   * Messages received ahead, beyond the `concurrency` running: they wait in the consumer for a
+   * slot, their visibility extended meanwhile. With `batchSize` of them, the next receive is under
+   * way while the handlers run instead of after them. A consumer that stops gives up those that
+   * have not started; they come back when their visibility timeout ends. @default 0
+   */
+  prefetch?: number;
   /** Long-poll wait of each ReceiveMessage call, 0 to 20 seconds. @default 20 */
   waitTimeSeconds?: number;
   /**
@@ -20,6 +27,7 @@ export interface SqsConsumerOptions {
 export const DEFAULT_CONSUMER_OPTIONS: Required<SqsConsumerOptions> = {
   concurrency: 10,
   batchSize: 10,
+  prefetch: 0,
   waitTimeSeconds: 20,
   visibilityTimeoutSeconds: 30,
   maxPollBackoffMs: 20_000,
@@ -33,6 +41,9 @@ export function checkConsumerOptions(queue: string, options: Required<SqsConsume
   }
   if (!Number.isSafeInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 10) {
     problems.push(`batchSize must be 1 to 10 (got ${options.batchSize})`);
+  }
+  if (!Number.isSafeInteger(options.prefetch) || options.prefetch < 0) {
+    problems.push(`prefetch must be an integer >= 0 (got ${options.prefetch})`);
   }
   if (!(options.waitTimeSeconds >= 0 && options.waitTimeSeconds <= 20)) {
     problems.push(`waitTimeSeconds must be 0 to 20 (got ${options.waitTimeSeconds})`);

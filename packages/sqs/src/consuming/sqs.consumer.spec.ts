@@ -16,6 +16,7 @@ import {
 import { QueueReporter } from './queue.reporter';
 import { SqsConsumer } from './sqs.consumer';
 import {
+  checkConsumerOptions,
   DEFAULT_CONSUMER_OPTIONS,
   type SqsConsumerOptions,
 } from './sqs-consumer-options.interface';
@@ -363,6 +364,109 @@ describe('SqsConsumer', () => {
       expect(sqs.inputsOf('SendMessageCommand')).toHaveLength(1);
       expect(deleted()).toEqual([]);
       await consumer.stop(1000);
+    });
+  });
+
+  describe('prefetch', () => {
+    it('receives that many ahead while every slot runs, keeps them invisible, and starts them as slots free', async () => {
+      const { consumer, polls, handlers, receives, visibility } = consumerOf({
+        concurrency: 2,
+        batchSize: 2,
+        prefetch: 2,
+      });
+      consumer.start();
+      await flushPromises();
+      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([2, 2]);
+
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([message('c'), message('d')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a', 'b']);
+      expect(consumer.status().inFlight).toBe(4);
+
+      // Half the visibility timeout: the running and the waiting messages alike are extended.
+      await jest.advanceTimersByTimeAsync(15_000);
+      expect(receives()).toHaveLength(2);
+      expect(
+        visibility()
+          .map(([handle]) => handle)
+          .sort(),
+      ).toEqual(['handle-a', 'handle-b', 'handle-c', 'handle-d']);
+
+      handlers.finish('a');
+      await flushPromises();
+      expect(handlers.running()).toEqual(['b', 'c']);
+      expect(receives()).toHaveLength(3);
+      expect(receives()[2].MaxNumberOfMessages).toBe(1);
+
+      polls.pending[2].respond([message('e')]);
+      await flushPromises();
+      handlers.finish('b');
+      await flushPromises();
+      expect(handlers.running()).toEqual(['c', 'd']);
+      for (const id of ['c', 'd']) handlers.finish(id);
+      await flushPromises();
+      expect(handlers.started).toEqual(['a', 'b', 'c', 'd', 'e']);
+      handlers.finish('e');
+      await consumer.stop(1000);
+    });
+
+    it('gives up at stop the messages that have not started, without deleting or extending them', async () => {
+      const { consumer, polls, handlers, deleted, visibility } = consumerOf({
+        concurrency: 1,
+        batchSize: 2,
+        prefetch: 2,
+      });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([message('c')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a']);
+
+      const stopping = consumer.stop(60_000);
+      await flushPromises();
+      handlers.finish('a');
+      await jest.advanceTimersByTimeAsync(100);
+      await stopping;
+
+      expect(handlers.started).toEqual(['a']);
+      expect(deleted()).toEqual(['handle-a']);
+      const extended = visibility().length;
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(visibility()).toHaveLength(extended);
+    });
+
+    it('holds back the rest of a FIFO group behind a message given up at stop', async () => {
+      const { consumer, polls, handlers, visibility, deleted } = consumerOf(
+        { concurrency: 1, batchSize: 3, prefetch: 2 },
+        'orders.fifo',
+      );
+      const inGroup = (id: string, group: string) => message(id, { MessageGroupId: group });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([inGroup('b1', 'B'), inGroup('a1', 'A'), inGroup('a2', 'A')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['b1']);
+
+      const stopping = consumer.stop(60_000);
+      await flushPromises();
+      handlers.finish('b1');
+      await jest.advanceTimersByTimeAsync(100);
+      await stopping;
+
+      expect(handlers.started).toEqual(['b1']);
+      expect(deleted()).toEqual(['handle-b1']);
+      // a1 is left to its visibility timeout; a2 behind it is made visible, not run out of order.
+      expect(visibility()).toEqual([['handle-a2', 0]]);
+    });
+
+    it('is refused unless a whole number of messages', () => {
+      for (const prefetch of [-1, 1.5, Number.NaN]) {
+        expect(() =>
+          checkConsumerOptions('orders', { ...DEFAULT_CONSUMER_OPTIONS, prefetch }),
+        ).toThrow(`SQS queue "orders": prefetch must be an integer >= 0 (got ${prefetch}).`);
+      }
     });
   });
 

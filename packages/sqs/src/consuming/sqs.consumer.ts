@@ -61,8 +61,11 @@ class ReceiveStalledError extends Error {
   }
 }
 
-/** How processing a message ended: finished with (deleted or dead-lettered), or to be retried. */
-type Settled = 'done' | 'retry';
+/**
+ * How processing a message ended: finished with (deleted or dead-lettered), to be retried, or
+ * given up at stop before it started (prefetched).
+ */
+type Settled = 'done' | 'retry' | 'dropped';
 
 /**
  * Consumes one SQS queue: long-polls while fewer than `concurrency` messages are in flight, runs
@@ -83,6 +86,10 @@ export class SqsConsumer {
   private polls = new AbortController();
   private readonly slotWaiters = new Set<() => void>();
   private reserved = 0;
+  /** Messages whose processing holds one of the `concurrency` slots. */
+  private active = 0;
+  /** Prefetched messages waiting for a slot, oldest first: each is started, or dropped at stop. */
+  private readonly waiting: Array<(start: boolean) => void> = [];
   private lastReceiveAt: Date | undefined;
   private lastError: { at: Date; message: string } | undefined;
   private consecutiveFailures = 0;
@@ -115,8 +122,9 @@ export class SqsConsumer {
     if (this.running) return;
     this.running = true;
     this.polls = new AbortController();
-    // Enough receives in flight to fill every slot: one poller per batch of the concurrency.
-    const pollers = Math.ceil(this.config.options.concurrency / this.config.options.batchSize);
+    // Enough receives in flight to fill every slot and the prefetch: one poller per batch of them.
+    const { concurrency, prefetch, batchSize } = this.config.options;
+    const pollers = Math.ceil((concurrency + prefetch) / batchSize);
     this.loops = Array.from({ length: pollers }, () => this.run());
   }
 
@@ -129,6 +137,8 @@ export class SqsConsumer {
     this.running = false;
     this.polls.abort();
     this.wakeSlotWaiters();
+    // Not started: SQS delivers them again once their visibility timeout ends.
+    for (const give of this.waiting.splice(0)) give(false);
     if (!(await settlesWithin(Promise.all([...this.inFlight]), deadlineMs))) {
       this.logger.warn(
         `Drain deadline of ${deadlineMs} ms reached with ${this.inFlight.size} message(s) in flight; ` +
@@ -154,13 +164,14 @@ export class SqsConsumer {
   }
 
   /**
-   * One poller: receives as many messages as there are free slots not already promised to another
-   * poller's receive (up to a batch), hands them over, and goes on; waits while every slot is taken.
+   * One poller: receives as many messages as there are free slots (and room in the prefetch) not
+   * already promised to another poller's receive, up to a batch, hands them over, and goes on;
+   * waits while every slot is taken.
    */
   private async run(): Promise<void> {
     const { options } = this.config;
     while (this.running) {
-      const free = options.concurrency - this.inFlight.size - this.reserved;
+      const free = options.concurrency + options.prefetch - this.inFlight.size - this.reserved;
       if (free <= 0) {
         await new Promise<void>((resolve) => this.slotWaiters.add(resolve));
         continue;
@@ -195,18 +206,44 @@ export class SqsConsumer {
     for (const message of messages) {
       const group = fifo ? message.Attributes?.MessageGroupId : undefined;
       if (group === undefined) {
-        this.track(this.process(message));
+        this.track(this.inSlot(message));
         continue;
       }
       const previous = groups.get(group) ?? Promise.resolve<Settled>('done');
+      // A message of the group given up at stop is held back like a retried one: order holds.
       const next = previous.then((settled) =>
-        settled === 'retry'
-          ? this.holdBack(message).then(() => 'retry' as const)
-          : this.process(message),
+        settled === 'done' ? this.inSlot(message) : this.holdBack(message).then(() => settled),
       );
       groups.set(group, next);
       this.track(next);
     }
+  }
+
+  /**
+   * Processes the message in one of the `concurrency` slots. A prefetched message waits for one,
+   * kept invisible meanwhile; given up at stop before it starts, it settles as `dropped`.
+   */
+  private inSlot(message: Sqs.Message): Promise<Settled> {
+    if (this.active < this.config.options.concurrency) return this.occupy(message);
+    // A FIFO message whose turn came after stop() emptied the prefetch.
+    if (!this.running) return Promise.resolve('dropped');
+    return new Promise<Settled>((resolve) => {
+      const heartbeat = this.keepVisible(message);
+      this.heartbeats.add(heartbeat);
+      this.waiting.push((start) => {
+        clearInterval(heartbeat);
+        this.heartbeats.delete(heartbeat);
+        resolve(start ? this.occupy(message) : 'dropped');
+      });
+    });
+  }
+
+  private occupy(message: Sqs.Message): Promise<Settled> {
+    this.active++;
+    return this.process(message).finally(() => {
+      this.active--;
+      this.waiting.shift()?.(true);
+    });
   }
 
   private async receive(max: number): Promise<Sqs.Message[]> {

@@ -96,6 +96,14 @@ describe('consumerHealth', () => {
     expect(consumerHealth(queue, busy, {}, T0 + 90_001).status).toBe('down');
   });
 
+  it('counts a consumer with room in its prefetch as polling, so it may be stale', () => {
+    const prefetching = { ...queue, options: { ...queue.options, prefetch: 10 } };
+    const busy = consumer({ inFlight: 15 });
+    expect(consumerHealth(prefetching, busy, {}, T0 + 30_001).status).toBe('down');
+    busy.current = { ...busy.current, inFlight: 20 };
+    expect(consumerHealth(prefetching, busy, {}, T0 + 60_000).status).toBe('up');
+  });
+
   it('gives a consumer that has not received yet the limit from when it was first seen', () => {
     const starting = consumer({ lastReceiveAt: undefined });
     expect(consumerHealth(queue, starting, {}, T0).status).toBe('up');

@@ -17,7 +17,8 @@ export interface SqsHealthOptions {
 /** A consumed queue, as the health check sees it. */
 export interface QueueHealthInput {
   readonly name: string;
-  readonly options: Pick<Required<SqsConsumerOptions>, 'waitTimeSeconds' | 'concurrency'>;
+  readonly options: Pick<Required<SqsConsumerOptions>, 'waitTimeSeconds' | 'concurrency'> &
+    Pick<SqsConsumerOptions, 'prefetch'>;
 }
 
 /** A running consumer: anything with a `status()`, such as `SqsConsumer`. */
@@ -138,9 +139,10 @@ export function consumerHealth(
   if (status.consecutiveFailures > 0) {
     return down(`ReceiveMessage failed ${status.consecutiveFailures} time(s) in a row`);
   }
-  // A consumer at its concurrency limit stops polling until a handler finishes: that is slow
-  // handlers, not a broken broker connection, so it does not make the consumer stale.
-  if (status.inFlight >= queue.options.concurrency) {
+  // A consumer at its concurrency limit (and with its prefetch full) stops polling until a
+  // handler finishes: that is slow handlers, not a broken broker connection, so it does not make
+  // the consumer stale.
+  if (status.inFlight >= queue.options.concurrency + (queue.options.prefetch ?? 0)) {
     notExpectedToReceiveAt.set(consumer, now);
     return up();
   }
