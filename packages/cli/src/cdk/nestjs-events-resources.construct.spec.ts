@@ -10,6 +10,9 @@ const configs = ['notifications-service', 'orders-service'].map(
   (app) => `apps/${app}/src/nestjs-events.config.ts`,
 );
 
+// Loading the sample's modules and writing its documents take 1 to 3 s here, more on a loaded runner.
+jest.setTimeout(30_000);
+
 describe('NestjsEventsResources', () => {
   const saved = { ...process.env };
   afterEach(() => {

@@ -21,6 +21,9 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
+// Loading the sample's modules and writing its documents take 1 to 3 s here, more on a loaded runner.
+jest.setTimeout(30_000);
+
 describe('nestjs-events CLI on the sample', () => {
   const saved = { ...process.env };
   beforeEach(() => {
