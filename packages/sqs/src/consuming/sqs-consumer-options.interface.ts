@@ -1,6 +1,6 @@
 /** How one SQS queue is consumed. */
 export interface SqsConsumerOptions {
-  /** Messages handled at once; polling goes on while fewer are in flight. @default 10 */
+  /** Messages handled at once; polling goes on while fewer (plus `prefetch`) are held. @default 10 */
   concurrency?: number;
   /** Messages asked for per ReceiveMessage call, 1 to 10. @default 10 */
   batchSize?: number;
@@ -14,8 +14,9 @@ export interface SqsConsumerOptions {
   /** Long-poll wait of each ReceiveMessage call, 0 to 20 seconds. @default 20 */
   waitTimeSeconds?: number;
   /**
-   * Visibility timeout given to each received message, in seconds. While handlers run it is
-   * extended every half of it, so slow handlers keep their message. @default 30
+   * Visibility timeout given to each received message, in seconds. From receipt until its handlers
+   * are done it is extended every half of it, so slow handlers (and the messages waiting behind
+   * them) keep their message. @default 30
    */
   visibilityTimeoutSeconds?: number;
   /** Upper bound of the back-off after a failed ReceiveMessage, in milliseconds. @default 20000 */

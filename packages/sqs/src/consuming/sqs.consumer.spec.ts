@@ -411,6 +411,33 @@ describe('SqsConsumer', () => {
       await consumer.stop(1000);
     });
 
+    it('keeps the heartbeat of a prefetched message from its receipt, not from when it starts', async () => {
+      const { consumer, polls, handlers, visibility } = consumerOf({
+        concurrency: 1,
+        batchSize: 2,
+        prefetch: 1,
+      });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      await flushPromises();
+      await jest.advanceTimersByTimeAsync(15_000);
+      expect(visibility()).toEqual([
+        ['handle-a', 30],
+        ['handle-b', 30],
+      ]);
+
+      // b starts just before its next extension is due: that extension is not pushed back.
+      await jest.advanceTimersByTimeAsync(14_900);
+      handlers.finish('a');
+      await flushPromises();
+      expect(handlers.running()).toEqual(['b']);
+      await jest.advanceTimersByTimeAsync(200);
+      expect(visibility().filter(([handle]) => handle === 'handle-b')).toHaveLength(2);
+      handlers.finish('b');
+      await consumer.stop(1000);
+    });
+
     it('gives up at stop the messages that have not started, without deleting or extending them', async () => {
       const { consumer, polls, handlers, deleted, visibility } = consumerOf({
         concurrency: 1,
@@ -492,6 +519,22 @@ describe('SqsConsumer', () => {
       handlers.finish('a3');
       handlers.finish('b1');
       expect(handlers.started).toEqual(['a1', 'b1', 'a2', 'a3']);
+      await consumer.stop(1000);
+    });
+
+    it('keeps a message invisible while it waits behind its group', async () => {
+      const { consumer, startWith, handlers, visibility } = consumerOf({}, 'orders.fifo');
+      await startWith([inGroup('a1', 'A'), inGroup('a2', 'A')]);
+      expect(handlers.running()).toEqual(['a1']);
+
+      await jest.advanceTimersByTimeAsync(15_000);
+      expect(visibility()).toEqual([
+        ['handle-a1', 30],
+        ['handle-a2', 30],
+      ]);
+      handlers.finish('a1');
+      await flushPromises();
+      handlers.finish('a2');
       await consumer.stop(1000);
     });
 

@@ -68,9 +68,10 @@ class ReceiveStalledError extends Error {
 type Settled = 'done' | 'retry' | 'dropped';
 
 /**
- * Consumes one SQS queue: long-polls while fewer than `concurrency` messages are in flight, runs
- * every handler of the queue that takes the event, extends visibility while they run, then deletes
- * (batched), schedules a retry with ChangeMessageVisibility, or dead-letters with the reason.
+ * Consumes one SQS queue: long-polls while it holds fewer than `concurrency` + `prefetch`
+ * messages, runs every handler of the queue that takes the event (`concurrency` messages at a
+ * time), extends visibility from receipt until they are done, then deletes (batched), schedules a
+ * retry with ChangeMessageVisibility, or dead-letters with the reason.
  * A failing handler or a broker error never ends the loop; broker errors back off.
  */
 export class SqsConsumer {
@@ -79,7 +80,7 @@ export class SqsConsumer {
   private readonly processor: MessageProcessor;
   private readonly deadLetters: DeadLetterSender;
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Visibility heartbeats of the messages whose handlers run. */
+  /** Visibility heartbeats of the messages received and not yet settled. */
   private readonly heartbeats = new Set<NodeJS.Timeout>();
   private running = false;
   private loops: Promise<void>[] = [];
@@ -204,46 +205,60 @@ export class SqsConsumer {
     const groups = new Map<string, Promise<Settled>>();
     const fifo = this.config.queueName.endsWith('.fifo');
     for (const message of messages) {
+      // Kept invisible from its receipt: it may wait for a slot, or behind its group, before its
+      // handlers run, and a wait must not eat into the time they have.
+      const letGo = this.keepVisible(message);
       const group = fifo ? message.Attributes?.MessageGroupId : undefined;
       if (group === undefined) {
-        this.track(this.inSlot(message));
+        this.track(this.inSlot(message, letGo));
         continue;
       }
       const previous = groups.get(group) ?? Promise.resolve<Settled>('done');
       // A message of the group given up at stop is held back like a retried one: order holds.
-      const next = previous.then((settled) =>
-        settled === 'done' ? this.inSlot(message) : this.holdBack(message).then(() => settled),
-      );
+      const next = previous.then((settled) => {
+        if (settled === 'done') return this.inSlot(message, letGo);
+        letGo();
+        return this.holdBack(message).then(() => settled);
+      });
       groups.set(group, next);
       this.track(next);
     }
   }
 
   /**
-   * Processes the message in one of the `concurrency` slots. A prefetched message waits for one,
-   * kept invisible meanwhile; given up at stop before it starts, it settles as `dropped`.
+   * Processes the message in one of the `concurrency` slots. A prefetched message waits for one;
+   * given up at stop before it starts, it settles as `dropped`. `letGo` ends its heartbeat.
    */
-  private inSlot(message: Sqs.Message): Promise<Settled> {
-    if (this.active < this.config.options.concurrency) return this.occupy(message);
+  private inSlot(message: Sqs.Message, letGo: () => void): Promise<Settled> {
+    if (this.active < this.config.options.concurrency) return this.occupy(message, letGo);
     // A FIFO message whose turn came after stop() emptied the prefetch.
-    if (!this.running) return Promise.resolve('dropped');
+    if (!this.running) return this.drop(message, letGo);
     return new Promise<Settled>((resolve) => {
-      const heartbeat = this.keepVisible(message);
-      this.heartbeats.add(heartbeat);
-      this.waiting.push((start) => {
-        clearInterval(heartbeat);
-        this.heartbeats.delete(heartbeat);
-        resolve(start ? this.occupy(message) : 'dropped');
-      });
+      this.waiting.push((start) =>
+        resolve(start ? this.occupy(message, letGo) : this.drop(message, letGo)),
+      );
     });
   }
 
-  private occupy(message: Sqs.Message): Promise<Settled> {
+  private occupy(message: Sqs.Message, letGo: () => void): Promise<Settled> {
     this.active++;
-    return this.process(message).finally(() => {
+    return this.process(message, letGo).finally(() => {
+      letGo();
       this.active--;
       this.waiting.shift()?.(true);
     });
+  }
+
+  /**
+   * Gives up a message that has not started: SQS delivers it again once its visibility timeout
+   * ends. On a FIFO queue that receive is recorded as held back, so it does not count as an attempt.
+   */
+  private async drop(message: Sqs.Message, letGo: () => void): Promise<Settled> {
+    letGo();
+    if (this.config.queueName.endsWith('.fifo')) {
+      await this.processor.heldBack(message.MessageId, receiveCountOf(message));
+    }
+    return 'dropped';
   }
 
   private async receive(max: number): Promise<Sqs.Message[]> {
@@ -344,22 +359,14 @@ export class SqsConsumer {
   }
 
   /** Runs the handlers of a message, then deletes it, schedules its retry or dead-letters it. */
-  private async process(message: Sqs.Message): Promise<Settled> {
+  /** `letGo` ends the message's heartbeat: called once its handlers are done, before the verdict. */
+  private async process(message: Sqs.Message, letGo: () => void): Promise<Settled> {
     const received = {
       messageId: message.MessageId,
       body: message.Body,
       receiveCount: receiveCountOf(message),
     };
-    const verdict = await this.processor.process(received, {
-      handling: () => {
-        const heartbeat = this.keepVisible(message);
-        this.heartbeats.add(heartbeat);
-        return () => {
-          clearInterval(heartbeat);
-          this.heartbeats.delete(heartbeat);
-        };
-      },
-    });
+    const verdict = await this.processor.process(received, { handling: () => letGo });
     switch (verdict.action) {
       case 'retry': {
         const done = [...verdict.done];
@@ -382,12 +389,15 @@ export class SqsConsumer {
     }
   }
 
-  /** Extends the visibility of a message every half timeout while its handlers run. */
-  private keepVisible(message: Sqs.Message): NodeJS.Timeout {
+  /**
+   * Extends the visibility of a message every half timeout until the returned function is called
+   * (once or more), or the drain deadline passes.
+   */
+  private keepVisible(message: Sqs.Message): () => void {
     const { client, queueUrl, options } = this.config;
     const every = Math.max(1000, (options.visibilityTimeoutSeconds * 1000) / 2);
     // Also while the consumer drains: a message completed during the drain must not come back.
-    return setInterval(() => {
+    const heartbeat = setInterval(() => {
       client
         .send(
           new Sqs.ChangeMessageVisibilityCommand({
@@ -402,6 +412,11 @@ export class SqsConsumer {
           ),
         );
     }, every);
+    this.heartbeats.add(heartbeat);
+    return () => {
+      clearInterval(heartbeat);
+      this.heartbeats.delete(heartbeat);
+    };
   }
 
   /** A FIFO message behind a retried one of its group: back with it, this receive not an attempt. */
