@@ -66,12 +66,33 @@ function consumerOf(
     polls.pending[0].respond(messages);
     await flushPromises();
   };
-  return { consumer, sqs, polls, handlers, deleted, visibility, receives, startWith };
+  /** Stops the consumer while handler `id` runs, lets that one finish, and waits for the stop. */
+  const stopWhileRunning = async (id: string): Promise<void> => {
+    const stopping = consumer.stop(60_000);
+    await flushPromises();
+    handlers.finish(id);
+    await jest.advanceTimersByTimeAsync(100);
+    await stopping;
+  };
+  return {
+    consumer,
+    sqs,
+    polls,
+    handlers,
+    deleted,
+    visibility,
+    receives,
+    startWith,
+    stopWhileRunning,
+  };
 }
 
 /** A message of order.created with event id `id`. */
 const message = (id: string, attributes: Record<string, string> = {}) =>
   sqsMessage(envelope({ id }), attributes);
+
+/** A message of order.created in FIFO group `group`. */
+const inGroup = (id: string, group: string) => message(id, { MessageGroupId: group });
 
 describe('SqsConsumer', () => {
   let logs: ReturnType<typeof quietNestLogs>;
@@ -439,7 +460,7 @@ describe('SqsConsumer', () => {
     });
 
     it('gives up at stop the messages that have not started, without deleting or extending them', async () => {
-      const { consumer, polls, handlers, deleted, visibility } = consumerOf({
+      const { consumer, polls, handlers, deleted, visibility, stopWhileRunning } = consumerOf({
         concurrency: 1,
         batchSize: 2,
         prefetch: 2,
@@ -451,11 +472,7 @@ describe('SqsConsumer', () => {
       await flushPromises();
       expect(handlers.running()).toEqual(['a']);
 
-      const stopping = consumer.stop(60_000);
-      await flushPromises();
-      handlers.finish('a');
-      await jest.advanceTimersByTimeAsync(100);
-      await stopping;
+      await stopWhileRunning('a');
 
       expect(handlers.started).toEqual(['a']);
       expect(deleted()).toEqual(['handle-a']);
@@ -465,22 +482,17 @@ describe('SqsConsumer', () => {
     });
 
     it('holds back the rest of a FIFO group behind a message given up at stop', async () => {
-      const { consumer, polls, handlers, visibility, deleted } = consumerOf(
+      const { consumer, polls, handlers, visibility, deleted, stopWhileRunning } = consumerOf(
         { concurrency: 1, batchSize: 3, prefetch: 2 },
         'orders.fifo',
       );
-      const inGroup = (id: string, group: string) => message(id, { MessageGroupId: group });
       consumer.start();
       await flushPromises();
       polls.pending[0].respond([inGroup('b1', 'B'), inGroup('a1', 'A'), inGroup('a2', 'A')]);
       await flushPromises();
       expect(handlers.running()).toEqual(['b1']);
 
-      const stopping = consumer.stop(60_000);
-      await flushPromises();
-      handlers.finish('b1');
-      await jest.advanceTimersByTimeAsync(100);
-      await stopping;
+      await stopWhileRunning('b1');
 
       expect(handlers.started).toEqual(['b1']);
       expect(deleted()).toEqual(['handle-b1']);
@@ -498,8 +510,6 @@ describe('SqsConsumer', () => {
   });
 
   describe('FIFO groups', () => {
-    const inGroup = (id: string, group: string) => message(id, { MessageGroupId: group });
-
     it('runs the messages of one group one after another, in order, other groups alongside', async () => {
       const { consumer, startWith, handlers } = consumerOf({}, 'orders.fifo');
       await startWith([

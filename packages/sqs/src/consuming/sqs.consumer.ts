@@ -79,6 +79,8 @@ export class SqsConsumer {
   private readonly deletes: DeleteBatcher;
   private readonly processor: MessageProcessor;
   private readonly deadLetters: DeadLetterSender;
+  /** Only queues named `*.fifo` keep order within a group. */
+  private readonly fifo: boolean;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Visibility heartbeats of the messages received and not yet settled. */
   private readonly heartbeats = new Set<NodeJS.Timeout>();
@@ -97,6 +99,7 @@ export class SqsConsumer {
 
   constructor(private readonly config: SqsConsumerConfig) {
     this.logger = new Logger(`SqsConsumer(${config.queueName})`);
+    this.fifo = config.queueName.endsWith('.fifo');
     const { reports, deliveries } = config;
     this.deletes = new DeleteBatcher(
       config.client,
@@ -203,12 +206,11 @@ export class SqsConsumer {
    */
   private dispatch(messages: Sqs.Message[]): void {
     const groups = new Map<string, Promise<Settled>>();
-    const fifo = this.config.queueName.endsWith('.fifo');
     for (const message of messages) {
       // Kept invisible from its receipt: it may wait for a slot, or behind its group, before its
       // handlers run, and a wait must not eat into the time they have.
       const letGo = this.keepVisible(message);
-      const group = fifo ? message.Attributes?.MessageGroupId : undefined;
+      const group = this.fifo ? message.Attributes?.MessageGroupId : undefined;
       if (group === undefined) {
         this.track(this.inSlot(message, letGo));
         continue;
@@ -255,7 +257,7 @@ export class SqsConsumer {
    */
   private async drop(message: Sqs.Message, letGo: () => void): Promise<Settled> {
     letGo();
-    if (this.config.queueName.endsWith('.fifo')) {
+    if (this.fifo) {
       await this.processor.heldBack(message.MessageId, receiveCountOf(message));
     }
     return 'dropped';
