@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { idempotencyStoreKey, payloadFingerprint } from './idempotency-key';
 
 // Shared stores keep what these functions return across deployments: a change of either format
@@ -17,6 +18,23 @@ describe('idempotencyStoreKey', () => {
     ['h', 'x'.repeat(3000), 'PbDSGfVp4RFsv71Y4G56qNsWf649GNcuC4QFmLDBX6Q'],
   ])('keeps its format: %s / %s', (handler, key, expected) => {
     expect(idempotencyStoreKey(handler, key)).toBe(expected);
+  });
+
+  it('gives each (handler, key) its own key, in any order and at any length', () => {
+    // Reused bytes for handlers and lengths met before must not leak into the next key.
+    const pairs: Array<[string, string]> = [];
+    for (const handler of ['A.a', 'B.bb', 'A.a:']) {
+      for (const key of ['', 'k', 'kk', 'k'.repeat(2_040), 'k'.repeat(2_050), '\ud800']) {
+        pairs.push([handler, key]);
+      }
+    }
+    const first = pairs.map(([handler, key]) => idempotencyStoreKey(handler, key));
+    expect(new Set(first).size).toBe(pairs.length);
+    const again = [...pairs].reverse().map(([handler, key]) => idempotencyStoreKey(handler, key));
+    expect(again.reverse()).toEqual(first);
+    const expected = (handler: string, key: string) =>
+      hash('sha256', Buffer.from(`${handler.length}:${handler}:${key}`, 'utf16le'), 'base64url');
+    expect(first).toEqual(pairs.map(([handler, key]) => expected(handler, key)));
   });
 });
 
@@ -68,6 +86,62 @@ describe('payloadFingerprint', () => {
     expect(payloadFingerprint({ nested: { note: undefined } })).toBe(
       payloadFingerprint({ nested: {} }),
     );
+  });
+
+  it('writes strings, names and numbers as JSON.stringify does, with keys sorted', () => {
+    const sorted = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sorted)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .map((name) => [name, sorted((value as Record<string, unknown>)[name])]),
+            )
+          : value;
+    const texts = [
+      '',
+      'plain',
+      'say "hi"',
+      'back\\slash',
+      'tab\tnewline\n',
+      '\u0000\u001f',
+      'é ü ß',
+      '😀 paired',
+      'lone \ud800 high',
+      'lone \udfff low',
+      '\u2028\u2029',
+      `${'x'.repeat(63)}"`,
+      `${'x'.repeat(64)}"`,
+      `${'x'.repeat(200)}\\`,
+    ];
+    const numbers = [
+      0,
+      -0,
+      1.5,
+      -2e-7,
+      1e21,
+      123456789012345680000,
+      Number.MAX_VALUE,
+      NaN,
+      -Infinity,
+    ];
+    const many = (count: number): Record<string, number> =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i): [string, number] => [
+          `k${(i * 7) % count}`,
+          i,
+        ]).reverse(),
+      );
+    for (const text of texts) {
+      const value = {
+        [text]: text,
+        list: [text, ...numbers],
+        nested: { [`${text}!`]: true, small: many(16), large: many(17), z: 1 },
+      };
+      const reference = hash('sha256', JSON.stringify(sorted(value)), 'base64url');
+      expect([text, payloadFingerprint(value)]).toEqual([text, reference]);
+    }
   });
 
   it('tells undefined data from null', () => {
