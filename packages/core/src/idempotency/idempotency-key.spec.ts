@@ -144,6 +144,29 @@ describe('payloadFingerprint', () => {
     }
   });
 
+  it('fingerprints payloads of any size, one after another', () => {
+    const reference = (value: unknown) => hash('sha256', JSON.stringify(value), 'base64url');
+    for (const size of [10, 5_000, 100_000, 10]) {
+      const value = { a: 'é'.repeat(size), b: Array.from({ length: size / 10 }, (_, i) => i) };
+      expect(payloadFingerprint(value)).toBe(reference(value));
+    }
+  });
+
+  it('stays right when toJSON takes a fingerprint itself, or a getter throws', () => {
+    const inner = { b: 1, a: 2 };
+    const nested = { x: { toJSON: () => ({ f: payloadFingerprint(inner), z: 1 }) } };
+    expect(payloadFingerprint(nested)).toBe(
+      payloadFingerprint({ x: { f: payloadFingerprint({ a: 2, b: 1 }), z: 1 } }),
+    );
+    const hostile = {
+      get a(): never {
+        throw new Error('no');
+      },
+    };
+    expect(() => payloadFingerprint(hostile)).toThrow('no');
+    expect(payloadFingerprint(inner)).toBe(payloadFingerprint({ a: 2, b: 1 }));
+  });
+
   it('tells undefined data from null', () => {
     expect(payloadFingerprint(undefined)).not.toBe(payloadFingerprint(null));
   });
