@@ -23,7 +23,7 @@ import { PipesContextCreator } from '@nestjs/core/pipes/index.js';
 import type { NestContainer } from '@nestjs/core/injector/container.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { Module } from '@nestjs/core/injector/module.js';
-import { from, isObservable, lastValueFrom, mergeAll, Observable } from 'rxjs';
+import { EmptyError, from, isObservable, lastValueFrom, mergeAll, Observable } from 'rxjs';
 import type { HandlingContext } from '../context/event-context';
 import type { FoundHandler } from '../discovery/event-handler.explorer';
 import { EventsConfigurationError } from '../errors/events-configuration.error';
@@ -227,16 +227,29 @@ export class HandlerInvokerFactory {
     const pipes = this.pipesCreator.create(instance, method, module, contextId, inquirerId);
     const call = methodCall(instance, method, methodName, argsKey, pipes);
     const classRef = instance.constructor as Type;
-    const proceed = interceptors.length
-      ? (event: EventEnvelope, host: ExecutionContextHost) =>
-          lastValueFrom(intercepted(interceptors, host, 0, () => call(event)))
-      : (event: EventEnvelope) => call(event);
     // A guard, an interceptor, a pipe or the handler that throws reaches the exception filters,
     // whose answer is the run's result (they rethrow what none of them catches).
     const caught = (error: unknown, event: EventEnvelope): unknown => {
       const host = new ExecutionContextHost([event]);
       host.setType(EVENTS_CONTEXT_TYPE);
       return filters.next(error as Error, host) as unknown;
+    };
+    // The run once the guards let it through, its errors already answered by the filters.
+    const proceed = (event: EventEnvelope, host: ExecutionContextHost): unknown => {
+      try {
+        if (interceptors.length) {
+          return lastValue(
+            intercepted(interceptors, host, 0, () => call(event)),
+            (error) => caught(error, event),
+          );
+        }
+        const result = call(event);
+        return isThenable(result)
+          ? Promise.resolve(result).catch((error: unknown) => caught(error, event))
+          : result;
+      } catch (error) {
+        return caught(error, event);
+      }
     };
     const denied = (context: HandlingContext): undefined => {
       context.skipped = 'guard';
@@ -245,20 +258,18 @@ export class HandlerInvokerFactory {
     return (event, context) => {
       const host = new ExecutionContextHost([event], classRef, method);
       host.setType(EVENTS_CONTEXT_TYPE);
-      let result: unknown;
+      let allowed: boolean | Promise<boolean>;
       try {
-        const allowed = guards.length ? activate(guards, host, 0) : true;
-        if (allowed === false) return denied(context);
-        result =
-          allowed === true
-            ? proceed(event, host)
-            : allowed.then((yes) => (yes ? proceed(event, host) : denied(context)));
+        allowed = guards.length ? activate(guards, host, 0) : true;
       } catch (error) {
         return caught(error, event);
       }
-      return isThenable(result)
-        ? Promise.resolve(result).catch((error: unknown) => caught(error, event))
-        : result;
+      if (allowed === true) return proceed(event, host);
+      if (allowed === false) return denied(context);
+      return allowed.then(
+        (yes) => (yes ? proceed(event, host) : denied(context)),
+        (error: unknown) => caught(error, event),
+      );
     };
   }
 
@@ -395,6 +406,46 @@ function intercepted(
   const result = interceptors[index].intercept(host, next) as
     Observable<unknown> | Promise<Observable<unknown>>;
   return result instanceof Promise ? from(result).pipe(mergeAll()) : result;
+}
+
+/**
+ * The last value of `chain` (rxjs's `EmptyError` when it completes without one), or what
+ * `caught` answers for its error: one promise for both, where `lastValueFrom(...).catch(...)`
+ * makes two, and each one costs on this path.
+ */
+function lastValue(
+  chain: Observable<unknown>,
+  caught: (error: unknown) => unknown,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      try {
+        resolve(caught(error));
+      } catch (rethrown) {
+        // What the filters threw, as it is: the run fails with the filters' own error.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(rethrown);
+      }
+    };
+    let last: unknown;
+    let emitted = false;
+    try {
+      chain.subscribe({
+        next(value) {
+          last = value;
+          emitted = true;
+        },
+        error: fail,
+        complete() {
+          if (emitted) resolve(last);
+          else fail(new EmptyError());
+        },
+      });
+    } catch (error) {
+      // An interceptor that answered with something other than an observable.
+      fail(error);
+    }
+  });
 }
 
 /** The method's result as a cold observable: run on subscription, once per subscription. */
