@@ -21,7 +21,7 @@ import {
   EVENTS_CONTEXT_TYPE,
   type EventEnvelope,
 } from '@nestjs-events/core';
-import { catchError, EMPTY, of, tap, timer, map } from 'rxjs';
+import { catchError, EMPTY, finalize, interval, map, of, take, tap, timer } from 'rxjs';
 import { bootEachTest } from './fixtures/create-app';
 import { ThingHappened } from './fixtures/events';
 
@@ -427,5 +427,29 @@ describe('Nest enhancers around event handlers', () => {
     await app.get(EventBus).publish(ThingHappened.create({ name: 'n', size: 1 }));
     await probe.waitFor('thing.happened');
     expect(calls).toEqual(['interceptor caught:late failure']);
+  });
+
+  it("ends the handler's observable when an interceptor stops listening to it", async () => {
+    @Injectable()
+    class FirstOnly implements NestInterceptor {
+      intercept(_context: ExecutionContext, next: CallHandler) {
+        return next.handle().pipe(take(1));
+      }
+    }
+    @Injectable()
+    class Ticking {
+      @UseInterceptors(FirstOnly)
+      @EventHandler(ThingHappened, once)
+      run() {
+        return interval(1).pipe(
+          tap((tick) => calls.push(`tick ${tick}`)),
+          finalize(() => calls.push('ended')),
+        );
+      }
+    }
+    const { app, probe } = await boot({ providers: [Ticking] });
+    await app.get(EventBus).publish(ThingHappened.create({ name: 'n', size: 1 }));
+    await probe.waitFor('thing.happened');
+    expect(calls).toEqual(['tick 0', 'ended']);
   });
 });

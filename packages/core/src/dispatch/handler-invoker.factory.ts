@@ -23,7 +23,15 @@ import { PipesContextCreator } from '@nestjs/core/pipes/index.js';
 import type { NestContainer } from '@nestjs/core/injector/container.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { Module } from '@nestjs/core/injector/module.js';
-import { EmptyError, from, isObservable, lastValueFrom, mergeAll, Observable } from 'rxjs';
+import {
+  EmptyError,
+  from,
+  isObservable,
+  lastValueFrom,
+  mergeAll,
+  Observable,
+  type Observer,
+} from 'rxjs';
 import type { HandlingContext } from '../context/event-context';
 import type { FoundHandler } from '../discovery/event-handler.explorer';
 import { EventsConfigurationError } from '../errors/events-configuration.error';
@@ -238,10 +246,7 @@ export class HandlerInvokerFactory {
     const proceed = (event: EventEnvelope, host: ExecutionContextHost): unknown => {
       try {
         if (interceptors.length) {
-          return lastValue(
-            intercepted(interceptors, host, 0, () => call(event)),
-            (error) => caught(error, event),
-          );
+          return lastValue(intercepted(interceptors, host, 0, call, event), caught, event);
         }
         const result = call(event);
         return isThenable(result)
@@ -399,63 +404,83 @@ function intercepted(
   interceptors: readonly NestInterceptor[],
   host: ExecutionContextHost,
   index: number,
-  call: () => unknown,
+  call: (event: EventEnvelope) => unknown,
+  event: EventEnvelope,
 ): Observable<unknown> {
-  if (index === interceptors.length) return handlerResult(call);
-  const next: CallHandler = { handle: () => intercepted(interceptors, host, index + 1, call) };
+  if (index === interceptors.length) return handlerResult(call, event);
+  const next: CallHandler = {
+    handle: () => intercepted(interceptors, host, index + 1, call, event),
+  };
   const result = interceptors[index].intercept(host, next) as
     Observable<unknown> | Promise<Observable<unknown>>;
   return result instanceof Promise ? from(result).pipe(mergeAll()) : result;
 }
+
+type Caught = (error: unknown, event: EventEnvelope) => unknown;
 
 /**
  * The last value of `chain` (rxjs's `EmptyError` when it completes without one), or what
  * `caught` answers for its error: one promise for both, where `lastValueFrom(...).catch(...)`
  * makes two, and each one costs on this path.
  */
-function lastValue(
-  chain: Observable<unknown>,
-  caught: (error: unknown) => unknown,
-): Promise<unknown> {
+function lastValue(chain: Observable<unknown>, caught: Caught, event: EventEnvelope) {
   return new Promise((resolve, reject) => {
-    const fail = (error: unknown): void => {
-      try {
-        resolve(caught(error));
-      } catch (rethrown) {
-        // What the filters threw, as it is: the run fails with the filters' own error.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(rethrown);
-      }
-    };
-    let last: unknown;
-    let emitted = false;
+    const observer = new LastValue(resolve, reject, caught, event);
     try {
-      chain.subscribe({
-        next(value) {
-          last = value;
-          emitted = true;
-        },
-        error: fail,
-        complete() {
-          if (emitted) resolve(last);
-          else fail(new EmptyError());
-        },
-      });
+      chain.subscribe(observer);
     } catch (error) {
       // An interceptor that answered with something other than an observable.
-      fail(error);
+      observer.error(error);
     }
   });
 }
 
-/** The method's result as a cold observable: run on subscription, once per subscription. */
-function handlerResult(call: () => unknown): Observable<unknown> {
+/** The observer of `lastValue`: one object per event, not an object literal and four closures. */
+class LastValue implements Observer<unknown> {
+  private last: unknown = undefined;
+  private emitted = false;
+
+  constructor(
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly caught: Caught,
+    private readonly event: EventEnvelope,
+  ) {}
+
+  next(value: unknown): void {
+    this.last = value;
+    this.emitted = true;
+  }
+
+  error(error: unknown): void {
+    try {
+      this.resolve(this.caught(error, this.event));
+    } catch (rethrown) {
+      // What the filters threw, as it is: the run fails with the filters' own error.
+      this.reject(rethrown);
+    }
+  }
+
+  complete(): void {
+    if (this.emitted) this.resolve(this.last);
+    else this.error(new EmptyError());
+  }
+}
+
+/**
+ * The method's result as a cold observable: run on subscription, once per subscription. A result
+ * that is an observable (or a promise) is subscribed with the same subscriber, which then ends
+ * that subscription too when it is unsubscribed.
+ */
+function handlerResult(
+  call: (event: EventEnvelope) => unknown,
+  event: EventEnvelope,
+): Observable<unknown> {
   return new Observable((subscriber) => {
-    let inner: { unsubscribe(): void } | undefined;
     const deliver = (value: unknown): void => {
       if (subscriber.closed) return;
       if (isObservable(value) || isThenable(value)) {
-        inner = from(value as Observable<unknown>).subscribe(subscriber);
+        from(value as Observable<unknown>).subscribe(subscriber);
         return;
       }
       subscriber.next(value);
@@ -465,13 +490,12 @@ function handlerResult(call: () => unknown): Observable<unknown> {
       if (!subscriber.closed) subscriber.error(error);
     };
     try {
-      const value = call();
+      const value = call(event);
       if (isThenable(value)) Promise.resolve(value).then(deliver, fail);
       else deliver(value);
     } catch (error) {
       fail(error);
     }
-    return () => inner?.unsubscribe();
   });
 }
 
