@@ -21,7 +21,7 @@ import {
   EVENTS_CONTEXT_TYPE,
   type EventEnvelope,
 } from '@nestjs-events/core';
-import { catchError, EMPTY, finalize, interval, map, of, take, tap, timer } from 'rxjs';
+import { catchError, EMPTY, finalize, interval, map, of, take, tap, throwError, timer } from 'rxjs';
 import { bootEachTest } from './fixtures/create-app';
 import { ThingHappened } from './fixtures/events';
 
@@ -114,6 +114,15 @@ class Doubling implements PipeTransform<number, number> {
   }
 }
 
+/** Records the error and lets it through: the run fails with it. */
+@Catch()
+class Rethrowing implements ExceptionFilter {
+  catch(error: Error) {
+    calls.push(`filter:${error.message}`);
+    throw error;
+  }
+}
+
 const once = { retry: { maxAttempts: 1 } };
 
 @Injectable()
@@ -192,13 +201,6 @@ describe('Nest enhancers around event handlers', () => {
   });
 
   it('hands a failure to the filters once, however late it comes', async () => {
-    @Catch()
-    class Rethrowing implements ExceptionFilter {
-      catch(error: Error) {
-        calls.push(`filter:${error.message}`);
-        throw error;
-      }
-    }
     @Injectable()
     class FailsLater implements NestInterceptor {
       intercept(_context: ExecutionContext, next: CallHandler) {
@@ -451,5 +453,78 @@ describe('Nest enhancers around event handlers', () => {
     await app.get(EventBus).publish(ThingHappened.create({ name: 'n', size: 1 }));
     await probe.waitFor('thing.happened');
     expect(calls).toEqual(['tick 0', 'ended']);
+  });
+
+  describe('an interceptor that hands back next.handle() as it is', () => {
+    @Injectable()
+    class PassThrough implements NestInterceptor {
+      intercept(_context: ExecutionContext, next: CallHandler) {
+        return next.handle();
+      }
+    }
+    @Injectable()
+    class Piping implements NestInterceptor {
+      intercept(_context: ExecutionContext, next: CallHandler) {
+        return next.handle().pipe(tap());
+      }
+    }
+
+    it.each([
+      [
+        'throws',
+        () => {
+          throw new Error('at once');
+        },
+      ],
+      [
+        'rejects',
+        async () => {
+          await Promise.resolve();
+          throw new Error('later');
+        },
+      ],
+      [
+        'returns an observable that fails',
+        () =>
+          timer(1).pipe(
+            map(() => {
+              throw new Error('in the stream');
+            }),
+          ),
+      ],
+      ['returns an observable without a value', () => EMPTY],
+      [
+        'resolves to an observable that fails',
+        () => Promise.resolve(throwError(() => new Error('nested'))),
+      ],
+    ])('ends the run as one that pipes it does when the handler %s', async (_what, body) => {
+      @Injectable()
+      class Both {
+        @UseFilters(Rethrowing)
+        @UseInterceptors(PassThrough)
+        @EventHandler(ThingHappened, once)
+        passed() {
+          return body();
+        }
+
+        @UseFilters(Rethrowing)
+        @UseInterceptors(Piping)
+        @EventHandler(ThingHappened, once)
+        piped() {
+          return body();
+        }
+      }
+      const { app, probe } = await boot({ providers: [Both] });
+      await app.get(EventBus).publish(ThingHappened.create({ name: 'n', size: 1 }));
+      const [passed, piped] = await Promise.all(
+        ['Both.passed', 'Both.piped'].map((name) =>
+          probe.waitForDeadLetter('thing.happened', (_event, letter) => letter.handler === name),
+        ),
+      );
+      const { name, message } = piped.error as Error;
+      expect(passed.error).toMatchObject({ name, message });
+      // The filters saw each failure once, whichever way the chain ran.
+      expect(calls).toEqual([`filter:${message}`, `filter:${message}`]);
+    });
   });
 });

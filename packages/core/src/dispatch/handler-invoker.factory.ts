@@ -242,20 +242,31 @@ export class HandlerInvokerFactory {
       host.setType(EVENTS_CONTEXT_TYPE);
       return filters.next(error as Error, host) as unknown;
     };
-    // The run once the guards let it through, its errors already answered by the filters.
-    const proceed = (event: EventEnvelope, host: ExecutionContextHost): unknown => {
-      try {
-        if (interceptors.length) {
-          return lastValue(intercepted(interceptors, host, 0, call, event), caught, event);
+    // The run once the guards let it through, its errors already answered by the filters (once:
+    // what they throw leaves the run as it is).
+    const proceed = interceptors.length
+      ? (event: EventEnvelope, host: ExecutionContextHost): unknown => {
+          let chain: Observable<unknown>;
+          try {
+            chain = intercepted(interceptors, host, 0, call, event);
+          } catch (error) {
+            return caught(error, event);
+          }
+          return chain instanceof HandlerResult
+            ? chain.settle(caught)
+            : lastValue(chain, caught, event);
         }
-        const result = call(event);
-        return isThenable(result)
-          ? Promise.resolve(result).catch((error: unknown) => caught(error, event))
-          : result;
-      } catch (error) {
-        return caught(error, event);
-      }
-    };
+      : (event: EventEnvelope): unknown => {
+          let result: unknown;
+          try {
+            result = call(event);
+          } catch (error) {
+            return caught(error, event);
+          }
+          return isThenable(result)
+            ? Promise.resolve(result).catch((error: unknown) => caught(error, event))
+            : result;
+        };
     const denied = (context: HandlingContext): undefined => {
       context.skipped = 'guard';
       return undefined;
@@ -407,7 +418,7 @@ function intercepted(
   call: (event: EventEnvelope) => unknown,
   event: EventEnvelope,
 ): Observable<unknown> {
-  if (index === interceptors.length) return handlerResult(call, event);
+  if (index === interceptors.length) return new HandlerResult(call, event);
   const next: CallHandler = {
     handle: () => intercepted(interceptors, host, index + 1, call, event),
   };
@@ -472,31 +483,56 @@ class LastValue implements Observer<unknown> {
  * that is an observable (or a promise) is subscribed with the same subscriber, which then ends
  * that subscription too when it is unsubscribed.
  */
-function handlerResult(
-  call: (event: EventEnvelope) => unknown,
-  event: EventEnvelope,
-): Observable<unknown> {
-  return new Observable((subscriber) => {
-    const deliver = (value: unknown): void => {
-      if (subscriber.closed) return;
-      if (isObservable(value) || isThenable(value)) {
-        from(value as Observable<unknown>).subscribe(subscriber);
-        return;
+class HandlerResult extends Observable<unknown> {
+  constructor(
+    private readonly call: (event: EventEnvelope) => unknown,
+    private readonly event: EventEnvelope,
+  ) {
+    super((subscriber) => {
+      const deliver = (value: unknown): void => {
+        if (subscriber.closed) return;
+        if (isObservable(value) || isThenable(value)) {
+          from(value as Observable<unknown>).subscribe(subscriber);
+          return;
+        }
+        subscriber.next(value);
+        subscriber.complete();
+      };
+      const fail = (error: unknown): void => {
+        if (!subscriber.closed) subscriber.error(error);
+      };
+      try {
+        const value = call(event);
+        if (isThenable(value)) Promise.resolve(value).then(deliver, fail);
+        else deliver(value);
+      } catch (error) {
+        fail(error);
       }
-      subscriber.next(value);
-      subscriber.complete();
-    };
-    const fail = (error: unknown): void => {
-      if (!subscriber.closed) subscriber.error(error);
-    };
+    });
+  }
+
+  /**
+   * What `lastValue` would answer for this observable, without subscribing to it: for a chain
+   * whose interceptors hand back `next.handle()` as it is. The method runs once, as on one
+   * subscription, and its value, its error and an observable or a promise it returns end the
+   * same way; what is saved is an rxjs subscriber, an observer and a promise per event.
+   */
+  settle(caught: Caught): unknown {
+    const { event } = this;
+    const flattened = (value: unknown): unknown =>
+      isObservable(value) || isThenable(value)
+        ? lastValue(from(value as Observable<unknown>), caught, event)
+        : value;
+    let value: unknown;
     try {
-      const value = call(event);
-      if (isThenable(value)) Promise.resolve(value).then(deliver, fail);
-      else deliver(value);
+      value = this.call(event);
     } catch (error) {
-      fail(error);
+      return caught(error, event);
     }
-  });
+    return isThenable(value)
+      ? Promise.resolve(value).then(flattened, (error: unknown) => caught(error, event))
+      : flattened(value);
+  }
 }
 
 function isClass(pipe: Type<PipeTransform> | PipeTransform): pipe is Type<PipeTransform> {
