@@ -174,6 +174,76 @@ describe('InMemoryTransport', () => {
       expect(fine.handle).toHaveBeenCalledTimes(1);
     });
 
+    it('lets the handlers of a burst go on before starting all of it', async () => {
+      // Handlers that wait for a turn of the microtask queue: started in one go, every run of
+      // the burst would be alive at once.
+      let running = 0;
+      let mostRunning = 0;
+      transport.subscribe(
+        subscription(['order.created'], async () => {
+          mostRunning = Math.max(mostRunning, ++running);
+          await Promise.resolve();
+          running--;
+          return HANDLED;
+        }),
+      );
+      await transport.start();
+
+      await transport.publish(Array.from({ length: 5000 }, () => event('order.created')));
+      await transport.whenIdle();
+
+      expect(running).toBe(0);
+      expect(mostRunning).toBeGreaterThan(0);
+      expect(mostRunning).toBeLessThanOrEqual(1024);
+    });
+
+    it('keeps publish order through a burst, with what its handlers publish last', async () => {
+      const order: string[] = [];
+      const burst = Array.from({ length: 2500 }, () => event('order.created'));
+      const [first, second] = burst;
+      transport.subscribe(
+        subscription(['order.created'], async (received) => {
+          order.push(received.id);
+          // One event published while the burst is emitted, one after a turn of the queue.
+          if (received === first)
+            void transport.publish([{ ...event('order.created'), id: 'child-sync' }]);
+          await Promise.resolve();
+          if (received === second)
+            void transport.publish([{ ...event('order.created'), id: 'child-later' }]);
+          return HANDLED;
+        }),
+      );
+      await transport.start();
+
+      await transport.publish(burst);
+      await transport.whenIdle();
+
+      expect(order).toEqual([...burst.map((e) => e.id), 'child-sync', 'child-later']);
+    });
+
+    it('goes on emitting when a listener of a given emitter throws, and says so', async () => {
+      const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const emitter = new EventEmitter2({ wildcard: true, delimiter: '.' });
+      transport = new InMemoryTransport({ emitter });
+      const sub = subscription(['order.created']);
+      transport.subscribe(sub);
+      const [first, second, third] = ['order.created', 'order.created', 'order.created'].map(event);
+      emitter.on('order.created', (received: EventEnvelope) => {
+        if (received === first) throw new Error('listener broke');
+      });
+      await transport.start();
+
+      await transport.publish([first, second, third]);
+      await transport.whenIdle();
+
+      expect(sub.handle.mock.calls.map(([e]) => e)).toEqual([first, second, third]);
+      expect(error).toHaveBeenCalledTimes(1);
+      const [message] = error.mock.calls[0] as [string];
+      expect(message).toContain(`event ${first.id} (order.created)`);
+      expect(message).toContain('Error: listener broke');
+      expect(message).not.toContain('sequence');
+    });
+
     it('delivers through a given emitter, where other listeners see the events too', async () => {
       const emitter = new EventEmitter2({ wildcard: true, delimiter: '.' });
       const onEvent = jest.fn();

@@ -61,6 +61,8 @@ interface SelectorGroup {
   set?: SubscriptionSet;
 }
 
+/** Events emitted per microtask, at most; see `InMemoryTransport.flush`. */
+const FLUSH_CHUNK = 1024;
 const FIRST_DELIVERY: DeliveryInfo = { attempt: 1, trusted: true };
 /** What `publish` answers once it holds the events: settled, so one serves every caller. */
 const ACCEPTED: Promise<void> = Promise.resolve();
@@ -101,8 +103,12 @@ export class InMemoryTransport implements Transport {
    */
   private readonly ownEmitter: boolean;
   private readonly listenersByType = new Map<string, readonly Listener[]>();
-  /** Published this turn, emitted together on one microtask. */
-  private pending: EventEnvelope[] = [];
+  /**
+   * Published and not yet emitted, in publish order, from `emitted` on. Emitted on a microtask,
+   * at most `FLUSH_CHUNK` per microtask (see `flush`).
+   */
+  private pending: Array<EventEnvelope | undefined> = [];
+  private emitted = 0;
 
   constructor(options: InMemoryTransportOptions = {}) {
     this.name = options.name ?? 'memory';
@@ -165,10 +171,37 @@ export class InMemoryTransport implements Transport {
     return ACCEPTED;
   }
 
+  /**
+   * Emits up to `FLUSH_CHUNK` pending events, then leaves the rest to another microtask, queued
+   * behind what the handlers just started queued: a burst then keeps the runs of one chunk alive
+   * at a time, not those of every event published, while the order stays the order of publishing
+   * (events the handlers publish meanwhile join the same list).
+   */
   private readonly flush = (): void => {
-    const events = this.pending;
+    const { pending } = this;
+    const end = Math.min(pending.length, this.emitted + FLUSH_CHUNK);
+    while (this.emitted < end) {
+      const event = pending[this.emitted]!;
+      // Released as it goes: the list may hold a long burst.
+      pending[this.emitted++] = undefined;
+      try {
+        this.emit(event);
+      } catch (error) {
+        // Only a listener of a given emitter can throw here (a handler's failure is its outcome);
+        // the events after this one are still emitted.
+        this.logger.error(
+          `A listener of the emitter threw while event ${event.id} (${event.type}) was emitted; ` +
+            `listeners after it did not receive the event (EventEmitter2 stops at a throw; catch ` +
+            `errors in that listener): ${describeError(error)}`,
+        );
+      }
+    }
+    if (this.emitted < pending.length) {
+      queueMicrotask(this.flush);
+      return;
+    }
     this.pending = [];
-    for (const event of events) this.emit(event);
+    this.emitted = 0;
     this.done();
   };
 
