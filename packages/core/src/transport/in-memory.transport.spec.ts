@@ -244,6 +244,24 @@ describe('InMemoryTransport', () => {
       expect(message).not.toContain('sequence');
     });
 
+    it('delivers what was held before start past a listener of a given emitter that throws', async () => {
+      jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const emitter = new EventEmitter2({ wildcard: true, delimiter: '.' });
+      transport = new InMemoryTransport({ emitter });
+      const sub = subscription(['order.created']);
+      transport.subscribe(sub);
+      emitter.on('order.created', () => {
+        throw new Error('listener broke');
+      });
+      const held = [event('order.created'), event('order.created')];
+      await transport.publish(held);
+
+      await transport.start();
+
+      expect(sub.handle.mock.calls.map(([e]) => e)).toEqual(held);
+      expect(await hasSettled(transport.whenIdle())).toBe(true);
+    });
+
     it('delivers through a given emitter, where other listeners see the events too', async () => {
       const emitter = new EventEmitter2({ wildcard: true, delimiter: '.' });
       const onEvent = jest.fn();

@@ -184,17 +184,7 @@ export class InMemoryTransport implements Transport {
       const event = pending[this.emitted]!;
       // Released as it goes: the list may hold a long burst.
       pending[this.emitted++] = undefined;
-      try {
-        this.emit(event);
-      } catch (error) {
-        // Only a listener of a given emitter can throw here (a handler's failure is its outcome);
-        // the events after this one are still emitted.
-        this.logger.error(
-          `A listener of the emitter threw while event ${event.id} (${event.type}) was emitted; ` +
-            `listeners after it did not receive the event (EventEmitter2 stops at a throw; catch ` +
-            `errors in that listener): ${describeError(error)}`,
-        );
-      }
+      this.emit(event);
     }
     if (this.emitted < pending.length) {
       queueMicrotask(this.flush);
@@ -207,7 +197,17 @@ export class InMemoryTransport implements Transport {
 
   private emit(event: EventEnvelope): void {
     if (!this.ownEmitter) {
-      this.emitter.emit(event.type, event);
+      try {
+        this.emitter.emit(event.type, event);
+      } catch (error) {
+        // Only a listener of a given emitter can throw here (a handler's failure is its outcome):
+        // said here, so that the events after this one are still emitted and counted.
+        this.logger.error(
+          `A listener of the emitter threw while event ${event.id} (${event.type}) was emitted; ` +
+            `listeners after it did not receive the event (EventEmitter2 stops at a throw; catch ` +
+            `errors in that listener): ${describeError(error)}`,
+        );
+      }
       return;
     }
     let listeners = this.listenersByType.get(event.type);
