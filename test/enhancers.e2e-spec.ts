@@ -360,6 +360,34 @@ describe('Nest enhancers around event handlers', () => {
     ]);
   });
 
+  it("waits for an async pipe on a handler's only parameter, and filters its rejection", async () => {
+    @Injectable()
+    class Halving implements PipeTransform<number, Promise<number>> {
+      async transform(value: number) {
+        await Promise.resolve();
+        if (value % 2) throw new Error(`cannot halve ${value}`);
+        return value / 2;
+      }
+    }
+    @Injectable()
+    class Piped {
+      @UseFilters(Recover)
+      @EventHandler(ThingHappened, once)
+      run(@EventData('size', Halving, Doubling) size: number) {
+        calls.push(`handler:${size}`);
+      }
+    }
+    const { app, probe } = await boot({ providers: [Piped] });
+    await app.get(EventBus).publish(ThingHappened.create({ name: 'even', size: 10 }));
+    await probe.waitFor('thing.happened');
+    await app.get(EventBus).publish(ThingHappened.create({ name: 'odd', size: 3 }));
+    await probe.waitFor(
+      'thing.happened',
+      (event) => (event.data as { name: string }).name === 'odd',
+    );
+    expect(calls).toEqual(['pipe:size', 'handler:10', 'filter:cannot halve 3']);
+  });
+
   it("sends a pipe's error to the exception filters", async () => {
     @Injectable()
     class Refusing implements PipeTransform {

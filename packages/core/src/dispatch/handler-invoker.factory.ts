@@ -356,21 +356,22 @@ function methodCall(
     };
   });
   const length = Math.max(...params.map((p) => p.index)) + 1;
+  if (params.length === 1 && length === 1) {
+    // The common handler, `(@EventData() data)`: called with its value, without an array of
+    // arguments to fill and spread per event.
+    const [param] = params;
+    return (event) => {
+      const value = paramValue(param, event);
+      return isThenable(value)
+        ? Promise.resolve(value).then((v) => method.call(instance, v))
+        : method.call(instance, value);
+    };
+  }
   return (event) => {
     const args: unknown[] = new Array(length).fill(undefined);
     let pending: Promise<unknown>[] | undefined;
     for (const param of params) {
-      let value: unknown =
-        param.type === (EventParamType.ENVELOPE as number)
-          ? event
-          : param.data === undefined
-            ? event.data
-            : (event.data as Record<string, unknown> | undefined)?.[param.data];
-      for (const pipe of param.pipes) {
-        value = isThenable(value)
-          ? Promise.resolve(value).then((v) => pipe.transform(v, param.metadata) as unknown)
-          : (pipe.transform(value, param.metadata) as unknown);
-      }
+      const value = paramValue(param, event);
       if (isThenable(value)) {
         (pending ??= []).push(Promise.resolve(value).then((v) => (args[param.index] = v)));
       } else {
@@ -381,6 +382,22 @@ function methodCall(
       ? Promise.all(pending).then(() => method.apply(instance, args))
       : method.apply(instance, args);
   };
+}
+
+/** The value of `param` for `event`, through its pipes (a promise once a pipe answers with one). */
+function paramValue(param: CompiledParam, event: EventEnvelope): unknown {
+  let value: unknown =
+    param.type === (EventParamType.ENVELOPE as number)
+      ? event
+      : param.data === undefined
+        ? event.data
+        : (event.data as Record<string, unknown> | undefined)?.[param.data];
+  for (const pipe of param.pipes) {
+    value = isThenable(value)
+      ? Promise.resolve(value).then((v) => pipe.transform(v, param.metadata) as unknown)
+      : (pipe.transform(value, param.metadata) as unknown);
+  }
+  return value;
 }
 
 /**
