@@ -180,19 +180,23 @@ export class InMemoryTransport implements Transport {
   private readonly flush = (): void => {
     const { pending } = this;
     const end = Math.min(pending.length, this.emitted + FLUSH_CHUNK);
-    while (this.emitted < end) {
-      const event = pending[this.emitted]!;
-      // Released as it goes: the list may hold a long burst.
-      pending[this.emitted++] = undefined;
-      this.emit(event);
+    try {
+      while (this.emitted < end) {
+        const event = pending[this.emitted]!;
+        // Released as it goes: the list may hold a long burst.
+        pending[this.emitted++] = undefined;
+        this.emit(event);
+      }
+    } finally {
+      // Whatever happened to one event, the list goes on: a stalled list would hold every
+      // later publish.
+      if (this.emitted < pending.length) queueMicrotask(this.flush);
+      else {
+        this.pending = [];
+        this.emitted = 0;
+        this.done();
+      }
     }
-    if (this.emitted < pending.length) {
-      queueMicrotask(this.flush);
-      return;
-    }
-    this.pending = [];
-    this.emitted = 0;
-    this.done();
   };
 
   private emit(event: EventEnvelope): void {
