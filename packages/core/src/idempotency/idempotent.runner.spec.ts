@@ -227,6 +227,30 @@ describe('IdempotentRunner', () => {
     expect(context.skipped).toBe('duplicate');
   });
 
+  it('gives up waiting for another holder after twice lockTtlMs, so that the delivery is retried', async () => {
+    jest.useFakeTimers();
+    const store = new MemoryIdempotencyStore();
+    // Held elsewhere for longer than anyone waits for it.
+    store.claim(KEY, { lockTtlMs: 60_000 });
+    // The jittered waits drawn at their ceiling: polls at 10, 30, 70, … 310, 630 ms.
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    const work = jest.fn();
+    const waiting = runOn(
+      new IdempotentRunner(store),
+      handling(),
+      resolveIdempotencyOptions('test', { lockTtlMs: 300 }),
+      work,
+    );
+    const settled = jest.fn();
+    waiting.then(settled, settled);
+    await jest.advanceTimersByTimeAsync(550);
+    expect(settled).not.toHaveBeenCalled();
+    // The first poll past 600 ms gives up.
+    await jest.advanceTimersByTimeAsync(1_100);
+    await expect(waiting).rejects.toThrow(/stayed in progress elsewhere for over 600 ms/);
+    expect(work).not.toHaveBeenCalled();
+  });
+
   it('refuses a key function that returns no key', async () => {
     const runner = new IdempotentRunner(new MemoryIdempotencyStore());
     const options = resolveIdempotencyOptions('test', { key: () => '' });

@@ -101,9 +101,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const entry = this.get(key);
     if (!entry || !heldBy(entry, token)) return false;
     if (entry.completed) return true;
-    if (entry.expiresAt <= this.now()) return false;
+    const now = this.now();
+    if (entry.expiresAt <= now) return false;
     entry.completed = true;
-    entry.expiresAt = this.now() + ttlMs;
+    entry.expiresAt = now + ttlMs;
     return true;
   }
 
