@@ -493,6 +493,33 @@ describe('InMemoryTransport', () => {
       expect(sub.handle.mock.calls.map(([e]) => e)).toEqual(early);
     });
 
+    it('delivers a long backlog in parts, ahead of what is published once started', async () => {
+      let running = 0;
+      let mostRunning = 0;
+      const order: string[] = [];
+      transport.subscribe(
+        subscription(['order.created'], async (received) => {
+          order.push(received.id);
+          mostRunning = Math.max(mostRunning, ++running);
+          await Promise.resolve();
+          running--;
+          return HANDLED;
+        }),
+      );
+      const backlog = Array.from({ length: 5000 }, () => event('order.created'));
+      await transport.publish(backlog);
+
+      const started = transport.start();
+      const later = event('order.created');
+      await transport.publish([later]);
+      await started;
+      await transport.whenIdle();
+
+      expect(order).toEqual([...backlog.map((e) => e.id), later.id]);
+      expect(mostRunning).toBeGreaterThan(0);
+      expect(mostRunning).toBeLessThanOrEqual(1024);
+    });
+
     it('does not report idle while events are held', async () => {
       transport.subscribe(subscription(['order.created']));
       await transport.publish([event('order.created')]);

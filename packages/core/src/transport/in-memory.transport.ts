@@ -160,15 +160,21 @@ export class InMemoryTransport implements Transport {
       this.beforeStart.push(...events);
       return Promise.resolve();
     }
-    // Emitted on a microtask, so the publisher never runs (or waits for) handler code; what is
-    // published in one turn shares it. Counted as in flight meanwhile, so whenIdle() cannot
-    // resolve in between.
+    this.enqueue(events);
+    return ACCEPTED;
+  }
+
+  /**
+   * Queues events to be emitted on a microtask, so the publisher never runs (or waits for) handler
+   * code; what is queued in one turn shares it. Counted as in flight meanwhile, so whenIdle()
+   * cannot resolve in between.
+   */
+  private enqueue(events: readonly EventEnvelope[]): void {
     if (this.pending.length === 0) {
       this.inFlight++;
       queueMicrotask(this.flush);
     }
     for (const event of events) this.pending.push(event);
-    return ACCEPTED;
   }
 
   /**
@@ -276,12 +282,9 @@ export class InMemoryTransport implements Transport {
       this.settleFirst = this.settleFirstOf(this.generation);
     }
     this.state = 'started';
+    // Ahead of what is published from now on, and as that is: a long backlog goes in parts too.
     const held = this.beforeStart.splice(0);
-    // Counted as in flight while emitting, as publish() does, since deliveries are counted once
-    // their handler has started.
-    this.inFlight++;
-    for (const event of held) this.emit(event);
-    this.done();
+    if (held.length) this.enqueue(held);
     return Promise.resolve();
   }
 
