@@ -520,6 +520,23 @@ describe('InMemoryTransport', () => {
       expect(mostRunning).toBeLessThanOrEqual(1024);
     });
 
+    it('holds a batch of 200,000 published at once', async () => {
+      let handled = 0;
+      transport.subscribe(
+        subscription(['order.created'], () => {
+          handled++;
+          return Promise.resolve(HANDLED);
+        }),
+      );
+      const batch = Array.from({ length: 200_000 }, () => event('order.created'));
+
+      await transport.publish(batch);
+      await transport.start();
+      await transport.whenIdle();
+
+      expect(handled).toBe(batch.length);
+    });
+
     it('does not report idle while events are held', async () => {
       transport.subscribe(subscription(['order.created']));
       await transport.publish([event('order.created')]);

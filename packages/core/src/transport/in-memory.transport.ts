@@ -156,8 +156,9 @@ export class InMemoryTransport implements Transport {
       );
     }
     if (this.state === 'created') {
-      // Handlers subscribe at bootstrap; hold what is published earlier instead of losing it.
-      this.beforeStart.push(...events);
+      // Handlers subscribe at bootstrap; hold what is published earlier instead of losing it. One
+      // by one: spread as arguments, a batch of 200,000 overflows the stack.
+      for (const event of events) this.beforeStart.push(event);
       return Promise.resolve();
     }
     this.enqueue(events);
