@@ -4,6 +4,7 @@
  * SNS publishing (EventBus.publishAll vs one Publish call per event). Run with `npm run bench`, or
  * alone with `node --expose-gc bench/dist/sqs.bench.js`. Flags: --only=<part of a contender name>,
  * --messages=<n>, --events=<n>, --rounds=<n>, --latency=<ms> (added to each consumer's SQS call),
+ * --handler-ms=<ms> (what each handler waits, on average, before it counts its message),
  * --profile=<dir> (CPU profiles of the measured consuming). To run one contender alone in this
  * process (it then starts a fauxqs of its own):
  *   node --expose-gc bench/dist/sqs.bench.js --child=consume --contender=ours --concurrency=10 \
@@ -82,6 +83,8 @@ const STALL_MS = 15_000;
  * with an SQS that is not on loopback: real ReceiveMessage calls take several milliseconds.
  */
 const LATENCY_MS = Number(args.get('latency') ?? 0);
+/** Mean milliseconds every handler waits before it counts its message (--handler-ms). */
+const HANDLER_MS = Number(args.get('handler-ms') ?? 0);
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
@@ -162,6 +165,19 @@ class Progress {
 
 const progress = new Progress();
 
+/**
+ * What every handler waits before it counts its message, with --handler-ms: a random 0.5 to 1.5
+ * times that, as handlers that call something would. Awaited only with the flag: no promise more
+ * on the default no-op path.
+ */
+const handlerWait = (): Promise<void> => sleep(HANDLER_MS * (0.5 + Math.random()));
+
+/** The handlers of a batch of sqs-consumer and of the raw loops, each after its handlerWait(). */
+async function handleBatch(messages: readonly Message[]): Promise<void> {
+  if (HANDLER_MS) await Promise.all(messages.map(handlerWait));
+  await Promise.all(messages.map(async (message) => handleBody(message)));
+}
+
 /** The handler of sqs-consumer and of the raw loops: what any SQS handler does first. */
 function handleBody(message: Message): void {
   progress.handled((JSON.parse(message.Body!) as EventEnvelope<OrderPayload>).data.amount);
@@ -171,6 +187,7 @@ function handleBody(message: Message): void {
 class OrderCreatedHandler {
   @EventHandler(OrderCreated)
   async onOrderCreated(event: EventOf<typeof OrderCreated>): Promise<void> {
+    if (HANDLER_MS) await handlerWait();
     progress.handled(event.data.amount);
   }
 }
@@ -318,7 +335,8 @@ const consumeContenders: ConsumeContender[] = [
           batchSize: 10,
           waitTimeSeconds: WAIT_SECONDS,
           handleMessageBatch: async (messages) => {
-            messages.forEach(handleBody);
+            if (HANDLER_MS) await handleBatch(messages);
+            else messages.forEach(handleBody);
             return messages;
           },
         }),
@@ -379,7 +397,7 @@ function rawLoops(name: string, backgroundDeletes: boolean): ConsumeContender {
             break;
           }
           if (!messages?.length) continue;
-          await Promise.all(messages.map(async (message) => handleBody(message)));
+          await handleBatch(messages);
           const deleted = client.send(
             new DeleteMessageBatchCommand({
               QueueUrl: queue.url,
@@ -751,8 +769,8 @@ class Child<R> {
 
   /** Forks this script as `childArgs` and resolves once its warm-up is done. */
   static async start<R>(label: string, childArgs: readonly string[]): Promise<Child<R>> {
-    const passed = ['messages', 'events', 'rounds', 'profile', 'latency'].filter((key) =>
-      args.has(key),
+    const passed = ['messages', 'events', 'rounds', 'profile', 'latency', 'handler-ms'].filter(
+      (key) => args.has(key),
     );
     const child = new Child<R>(
       fork(__filename, [...childArgs, ...passed.map((key) => `--${key}=${args.get(key)}`)], {
@@ -971,6 +989,9 @@ async function main(): Promise<void> {
           `concurrency C; sqs-consumer C / 10 Consumers (handleMessageBatch, batchSize 10); the ` +
           `raw variants C / 10 loops of ReceiveMessage(10).` +
           (LATENCY_MS ? ` Each consumer's SQS call is delayed by ${LATENCY_MS} ms.` : '') +
+          (HANDLER_MS
+            ? ` Each handler waits 0.5 to 1.5 × ${HANDLER_MS} ms (at random) before it counts its message.`
+            : '') +
           '\n',
       );
       const results = await interleaved<ConsumeRound>(
