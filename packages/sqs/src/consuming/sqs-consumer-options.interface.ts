@@ -23,6 +23,15 @@ export interface SqsConsumerOptions {
   maxPollBackoffMs?: number;
   /** How long deletes wait to be batched with others, in milliseconds. @default 10 */
   deleteBatchDelayMs?: number;
+  /**
+   * With `prefetch`: how long a poller that has room for fewer than `batchSize` messages, while
+   * prefetched ones still wait for a slot, waits for room for a whole batch before it receives, in
+   * milliseconds. The prefetched messages keep the slots busy meanwhile, and once handlers take
+   * some time each freed slot would otherwise cost a ReceiveMessage call of its own. An empty
+   * prefetch is refilled at once. Without `prefetch` nothing waits for a slot, so there is never
+   * such a wait. @default 25
+   */
+  receiveBatchDelayMs?: number;
 }
 
 export const DEFAULT_CONSUMER_OPTIONS: Required<SqsConsumerOptions> = {
@@ -33,7 +42,11 @@ export const DEFAULT_CONSUMER_OPTIONS: Required<SqsConsumerOptions> = {
   visibilityTimeoutSeconds: 30,
   maxPollBackoffMs: 20_000,
   deleteBatchDelayMs: 10,
+  receiveBatchDelayMs: 25,
 };
+
+/** The longest long poll: a wait for room beyond it only leaves that room idle. */
+const MAX_RECEIVE_BATCH_DELAY_MS = 20_000;
 
 export function checkConsumerOptions(queue: string, options: Required<SqsConsumerOptions>): void {
   const problems: string[] = [];
@@ -52,6 +65,13 @@ export function checkConsumerOptions(queue: string, options: Required<SqsConsume
   if (!(options.visibilityTimeoutSeconds >= 1 && options.visibilityTimeoutSeconds <= 43_200)) {
     problems.push(
       `visibilityTimeoutSeconds must be 1 to 43200 (got ${options.visibilityTimeoutSeconds})`,
+    );
+  }
+  const delay = options.receiveBatchDelayMs;
+  if (!(delay >= 0 && delay <= MAX_RECEIVE_BATCH_DELAY_MS)) {
+    problems.push(
+      `receiveBatchDelayMs must be 0 to ${MAX_RECEIVE_BATCH_DELAY_MS} (got ${delay}); 0 receives ` +
+        'for each freed slot at once',
     );
   }
   if (problems.length) {

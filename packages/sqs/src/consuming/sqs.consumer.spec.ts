@@ -394,6 +394,8 @@ describe('SqsConsumer', () => {
         concurrency: 2,
         batchSize: 2,
         prefetch: 2,
+        // A freed slot is filled at once here; the wait for a whole batch is tested below.
+        receiveBatchDelayMs: 0,
       });
       consumer.start();
       await flushPromises();
@@ -500,11 +502,118 @@ describe('SqsConsumer', () => {
       expect(visibility()).toEqual([['handle-a2', 0]]);
     });
 
+    it('waits up to receiveBatchDelayMs for room for a whole batch while prefetched messages wait', async () => {
+      const { consumer, polls, handlers, receives } = consumerOf({
+        concurrency: 1,
+        batchSize: 2,
+        prefetch: 3,
+        receiveBatchDelayMs: 25,
+      });
+      const asked = () => receives().map((input): unknown => input.MaxNumberOfMessages);
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([message('c'), message('d')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a']);
+
+      // Room for one, and b, c, d waiting for the slot: no receive for one message.
+      handlers.finish('a');
+      await flushPromises();
+      await jest.advanceTimersByTimeAsync(24);
+      expect(asked()).toEqual([2, 2]);
+
+      // Room for a whole batch before the delay is over: a receive for it at once.
+      handlers.finish('b');
+      await flushPromises();
+      expect(asked()).toEqual([2, 2, 2]);
+      polls.pending[2].respond([message('e'), message('f')]);
+      await flushPromises();
+
+      // The wait is bounded: after 25 ms it receives for the room there is.
+      handlers.finish('c');
+      await flushPromises();
+      await jest.advanceTimersByTimeAsync(24);
+      expect(asked()).toEqual([2, 2, 2]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(asked()).toEqual([2, 2, 2, 1]);
+
+      polls.pending[3].respond([]);
+      for (const id of ['d', 'e', 'f']) {
+        handlers.finish(id);
+        await flushPromises();
+      }
+      await consumer.stop(1000);
+      expect(handlers.started).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    });
+
+    it('refills an empty prefetch at once, though for less than a batch', async () => {
+      const { consumer, polls, handlers, receives } = consumerOf({
+        concurrency: 3,
+        batchSize: 3,
+        prefetch: 1,
+        receiveBatchDelayMs: 1000,
+      });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b'), message('c')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a', 'b', 'c']);
+      // Every slot busy, room for one in the prefetch, nothing prefetched: it is asked for at
+      // once, not after the delay.
+      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([3, 1]);
+
+      for (const id of ['a', 'b', 'c']) handlers.finish(id);
+      await consumer.stop(1000);
+    });
+
+    it('ends the wait for a whole batch at stop()', async () => {
+      const { consumer, polls, handlers, receives } = consumerOf({
+        concurrency: 1,
+        batchSize: 2,
+        prefetch: 2,
+        receiveBatchDelayMs: 20_000,
+      });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([]);
+      await flushPromises();
+      // a runs, b waits for the slot, room for one: the pollers wait for room for a batch.
+      expect(handlers.running()).toEqual(['a']);
+      expect(receives()).toHaveLength(2);
+
+      let stopped = false;
+      const stopping = consumer.stop(100).then(() => (stopped = true));
+      // The drain deadline passes with a still running: the stop ends there, not 20 s later.
+      await jest.advanceTimersByTimeAsync(200);
+      expect(stopped).toBe(true);
+      expect(receives()).toHaveLength(2);
+      handlers.finish('a');
+      await stopping;
+    });
+
     it('is refused unless a whole number of messages', () => {
       for (const prefetch of [-1, 1.5, Number.NaN]) {
         expect(() =>
           checkConsumerOptions('orders', { ...DEFAULT_CONSUMER_OPTIONS, prefetch }),
         ).toThrow(`SQS queue "orders": prefetch must be an integer >= 0 (got ${prefetch}).`);
+      }
+    });
+
+    it('refuses a receiveBatchDelayMs below 0, beyond 20 s or not a number', () => {
+      for (const receiveBatchDelayMs of [-1, 20_001, Number.NaN]) {
+        expect(() =>
+          checkConsumerOptions('orders', { ...DEFAULT_CONSUMER_OPTIONS, receiveBatchDelayMs }),
+        ).toThrow(
+          `SQS queue "orders": receiveBatchDelayMs must be 0 to 20000 (got ${receiveBatchDelayMs}); ` +
+            '0 receives for each freed slot at once.',
+        );
+      }
+      for (const receiveBatchDelayMs of [0, 2.5, 20_000]) {
+        expect(() =>
+          checkConsumerOptions('orders', { ...DEFAULT_CONSUMER_OPTIONS, receiveBatchDelayMs }),
+        ).not.toThrow();
       }
     });
   });

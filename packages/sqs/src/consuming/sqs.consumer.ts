@@ -69,7 +69,8 @@ type Settled = 'done' | 'retry' | 'dropped';
 
 /**
  * Consumes one SQS queue: long-polls while it holds fewer than `concurrency` + `prefetch`
- * messages, runs every handler of the queue that takes the event (`concurrency` messages at a
+ * messages (while prefetched ones wait, once there is room for a batch or `receiveBatchDelayMs`
+ * has passed), runs every handler of the queue that takes the event (`concurrency` messages at a
  * time), extends visibility from receipt until they are done, then deletes (batched), schedules a
  * retry with ChangeMessageVisibility, or dead-letters with the reason.
  * A failing handler or a broker error never ends the loop; broker errors back off.
@@ -174,11 +175,23 @@ export class SqsConsumer {
    */
   private async run(): Promise<void> {
     const { options } = this.config;
+    const room = () => options.concurrency + options.prefetch - this.inFlight.size - this.reserved;
     while (this.running) {
-      const free = options.concurrency + options.prefetch - this.inFlight.size - this.reserved;
+      let free = room();
       if (free <= 0) {
         await new Promise<void>((resolve) => this.slotWaiters.add(resolve));
         continue;
+      }
+      if (free < options.batchSize && this.waiting.length > 0 && options.receiveBatchDelayMs > 0) {
+        // Room for part of a batch while prefetched messages still wait for a slot: they keep the
+        // slots busy while it waits a little for room for more. Receiving for each freed slot
+        // would cost up to one ReceiveMessage per message once handlers take some time. Once the
+        // prefetch is empty it refills at once, so that the slots do not run dry.
+        await this.moreRoom(room);
+        if (!this.running) break;
+        // Read again just before it is reserved: another poller may have taken some meanwhile.
+        free = room();
+        if (free <= 0) continue;
       }
       const max = Math.min(options.batchSize, free);
       this.reserved += max;
@@ -339,6 +352,33 @@ export class SqsConsumer {
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done);
+    });
+  }
+
+  /**
+   * Waits, at most `receiveBatchDelayMs`, until `room()` holds a batch or no prefetched message
+   * waits for a slot any more, or stop() is called.
+   */
+  private async moreRoom(room: () => number): Promise<void> {
+    const { batchSize, receiveBatchDelayMs } = this.config.options;
+    const until = performance.now() + receiveBatchDelayMs;
+    while (this.running && room() < batchSize && this.waiting.length > 0) {
+      const left = until - performance.now();
+      if (left <= 0) return;
+      await this.slotFreedWithin(left);
+    }
+  }
+
+  /** Resolves once a message settles or stop() is called, or after `ms`. */
+  private slotFreedWithin(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.slotWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.slotWaiters.add(wake);
     });
   }
 
