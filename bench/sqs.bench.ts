@@ -172,10 +172,13 @@ const progress = new Progress();
  */
 const handlerWait = (): Promise<void> => sleep(HANDLER_MS * (0.5 + Math.random()));
 
-/** The handlers of a batch of sqs-consumer and of the raw loops, each after its handlerWait(). */
-async function handleBatch(messages: readonly Message[]): Promise<void> {
-  if (HANDLER_MS) await Promise.all(messages.map(handlerWait));
-  await Promise.all(messages.map(async (message) => handleBody(message)));
+/**
+ * The handlers of a batch of sqs-consumer and of the raw loops, each after its handlerWait(); as
+ * many promises as before the flag existed when it is not given.
+ */
+function handleBatch(messages: readonly Message[]): Promise<unknown> {
+  const handle = () => Promise.all(messages.map(async (message) => handleBody(message)));
+  return HANDLER_MS ? Promise.all(messages.map(handlerWait)).then(handle) : handle();
 }
 
 /** The handler of sqs-consumer and of the raw loops: what any SQS handler does first. */

@@ -175,9 +175,8 @@ export class SqsConsumer {
    */
   private async run(): Promise<void> {
     const { options } = this.config;
-    const room = () => options.concurrency + options.prefetch - this.inFlight.size - this.reserved;
     while (this.running) {
-      let free = room();
+      let free = this.room();
       if (free <= 0) {
         await new Promise<void>((resolve) => this.slotWaiters.add(resolve));
         continue;
@@ -187,10 +186,10 @@ export class SqsConsumer {
         // slots busy while it waits a little for room for more. Receiving for each freed slot
         // would cost up to one ReceiveMessage per message once handlers take some time. Once the
         // prefetch is empty it refills at once, so that the slots do not run dry.
-        await this.moreRoom(room);
+        await this.moreRoom();
         if (!this.running) break;
         // Read again just before it is reserved: another poller may have taken some meanwhile.
-        free = room();
+        free = this.room();
         if (free <= 0) continue;
       }
       const max = Math.min(options.batchSize, free);
@@ -355,14 +354,20 @@ export class SqsConsumer {
     });
   }
 
+  /** Messages the pollers may still receive: free slots and prefetch room not already asked for. */
+  private room(): number {
+    const { concurrency, prefetch } = this.config.options;
+    return concurrency + prefetch - this.inFlight.size - this.reserved;
+  }
+
   /**
-   * Waits, at most `receiveBatchDelayMs`, until `room()` holds a batch or no prefetched message
+   * Waits, at most `receiveBatchDelayMs`, until there is room for a batch or no prefetched message
    * waits for a slot any more, or stop() is called.
    */
-  private async moreRoom(room: () => number): Promise<void> {
+  private async moreRoom(): Promise<void> {
     const { batchSize, receiveBatchDelayMs } = this.config.options;
     const until = performance.now() + receiveBatchDelayMs;
-    while (this.running && room() < batchSize && this.waiting.length > 0) {
+    while (this.running && this.room() < batchSize && this.waiting.length > 0) {
       const left = until - performance.now();
       if (left <= 0) return;
       await this.slotFreedWithin(left);
