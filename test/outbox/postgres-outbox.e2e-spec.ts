@@ -146,6 +146,8 @@ describe('PostgreSQL outbox (node-postgres)', () => {
     const event = ThingNoted.create({ note: 'durable' });
     await durable.bus.publish(event);
     await until(() => durable.notes.seen.length === 1, 5000, 'the relayed event');
+    // The relay marks the row sent after the send returns, so the handler can run first.
+    await until(async () => (await sentRows(store)).length > 0, 5000, 'the row marked sent');
     expect(await sentRows(store)).toEqual([event.id]);
   });
 
