@@ -126,6 +126,11 @@ describe('PostgreSQL outbox (node-postgres)', () => {
     await store.transaction(() => bus.publish(later));
     await until(() => notes.seen.length === 1, 5000, 'the later event');
     expect(notes.seen.map((event) => event.id)).toEqual([later.id]);
+    await until(
+      async () => (await store.counts('memory')).pending === 0,
+      5000,
+      'the later row marked sent',
+    );
     expect(await store.counts('memory')).toEqual({ pending: 0, parked: 0 });
   });
 
