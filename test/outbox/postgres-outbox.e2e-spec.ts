@@ -428,6 +428,11 @@ describe('PostgreSQL outbox (TypeORM)', () => {
     });
     await until(() => running!.app.get(Notes).seen.length === 1, 5000, 'the relayed event');
     expect(await dataSource.getRepository(Order).findOneBy({ id })).toEqual({ id, total: 42 });
+    await until(
+      async () => (await store.counts('memory')).pending === 0,
+      5000,
+      'the relayed row marked sent',
+    );
 
     // A rollback through a QueryRunner the caller drives: neither the entity nor the event.
     const runner = dataSource.createQueryRunner();
