@@ -204,7 +204,8 @@ describe('OutboxTransport', () => {
 
   it('backs off while the store is unreachable, reports it down with the redacted error, and recovers', async () => {
     const store = new ListStore();
-    store.failRelay = 3;
+    // Unreachable until the test says otherwise, so that health is read while it still fails.
+    store.failRelay = Number.POSITIVE_INFINITY;
     const inner = new RecordingTransport('t');
     const transport = withOutbox(inner, { store, relay: { pollIntervalMs: 10 } });
     await transport.start();
@@ -215,6 +216,7 @@ describe('OutboxTransport', () => {
       const details = JSON.stringify(down.details);
       expect(details).toContain('connection refused');
       expect(details).not.toContain('secret');
+      store.failRelay = 0;
       await store.appendCommitted('t', [{ envelope: envelope('late') }]);
       await until(() => inner.published.length === 1, 'the row sent after recovery');
       expect((await transport.health()).status).toBe('up');
