@@ -74,7 +74,8 @@ async function runInstrumented(emulator: Emulator): Promise<TraceReport> {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
-    new Promise<number | null>((resolve) => child.once('exit', (exit) => resolve(exit))),
+    // 'close', not 'exit': the report line must have been read to its end.
+    new Promise<number | null>((resolve) => child.once('close', (exit) => resolve(exit))),
     new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 90_000))),
   ]);
   clearTimeout(timer);

@@ -48,12 +48,16 @@ export async function startWorker(
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   let running = true;
-  const exited = new Promise<WorkerExit>((resolve) =>
+  // Resolved on 'close', once stdout and stderr are read to their end: at 'exit' the last lines
+  // the worker printed (its metrics at shutdown) may not have been read yet.
+  const exited = new Promise<WorkerExit>((resolve) => {
+    let exit: WorkerExit | undefined;
     child.once('exit', (code, signal) => {
       running = false;
-      resolve({ code, signal, at: Date.now() });
-    }),
-  );
+      exit = { code, signal, at: Date.now() };
+    });
+    child.once('close', (code, signal) => resolve(exit ?? { code, signal, at: Date.now() }));
+  });
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     isReady.then(() => 'ready' as const),
