@@ -24,12 +24,12 @@ export interface SqsConsumerOptions {
   /** How long deletes wait to be batched with others, in milliseconds. @default 10 */
   deleteBatchDelayMs?: number;
   /**
-   * With `prefetch`: how long a poller that has room for fewer than `batchSize` messages, while
-   * prefetched ones still wait for a slot, waits for room for a whole batch before it receives, in
-   * milliseconds. The prefetched messages keep the slots busy meanwhile, and once handlers take
-   * some time each freed slot would otherwise cost a ReceiveMessage call of its own. An empty
-   * prefetch is refilled at once. Without `prefetch` nothing waits for a slot, so there is never
-   * such a wait. @default 25
+   * How long a poller that has room for fewer than `batchSize` messages waits for room for a whole
+   * batch before it receives, in milliseconds, while the slots stay busy: prefetched messages still
+   * wait for a slot, or at least two batches of messages are being handled. Once handlers take some
+   * time, each freed slot would otherwise cost a ReceiveMessage call of its own. Otherwise (fewer
+   * handled, nothing prefetched) an empty prefetch is refilled, and a freed slot asked for, at once.
+   * 0 never waits. @default 25
    */
   receiveBatchDelayMs?: number;
 }

@@ -547,6 +547,96 @@ describe('SqsConsumer', () => {
       expect(handlers.started).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     });
 
+    it('waits up to receiveBatchDelayMs for room for a batch while two batches are handled', async () => {
+      const { consumer, polls, handlers, receives } = consumerOf({
+        concurrency: 6,
+        batchSize: 2,
+        receiveBatchDelayMs: 25,
+      });
+      const asked = () => receives().map((input): unknown => input.MaxNumberOfMessages);
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([message('c'), message('d')]);
+      polls.pending[2].respond([message('e'), message('f')]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+
+      // Room for one while five run: no receive for one message yet.
+      handlers.finish('a');
+      await flushPromises();
+      await jest.advanceTimersByTimeAsync(24);
+      expect(asked()).toEqual([2, 2, 2]);
+
+      // Room for a batch before the delay is over: a receive for it at once.
+      handlers.finish('b');
+      await flushPromises();
+      expect(asked()).toEqual([2, 2, 2, 2]);
+      polls.pending[3].respond([message('g'), message('h')]);
+      await flushPromises();
+
+      // The wait is bounded: after 25 ms it receives for the room there is.
+      handlers.finish('c');
+      await flushPromises();
+      await jest.advanceTimersByTimeAsync(24);
+      expect(asked()).toEqual([2, 2, 2, 2]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(asked()).toEqual([2, 2, 2, 2, 1]);
+
+      polls.pending[4].respond([]);
+      for (const id of ['d', 'e', 'f', 'g', 'h']) handlers.finish(id);
+      await consumer.stop(1000);
+      expect(handlers.started).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    });
+
+    it('asks for a freed slot at once while fewer than two batches are handled', async () => {
+      const { consumer, polls, handlers, receives } = consumerOf({
+        concurrency: 4,
+        batchSize: 2,
+        receiveBatchDelayMs: 1000,
+      });
+      consumer.start();
+      await flushPromises();
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([message('c'), message('d')]);
+      await flushPromises();
+      handlers.finish('a');
+      await flushPromises();
+      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([2, 2, 1]);
+
+      polls.pending[2].respond([]);
+      for (const id of ['b', 'c', 'd']) handlers.finish(id);
+      await consumer.stop(1000);
+    });
+
+    it('with an empty prefetch, still waits for room for a batch while two batches are handled', async () => {
+      const { consumer, polls, handlers, receives } = consumerOf({
+        concurrency: 4,
+        batchSize: 2,
+        prefetch: 1,
+        receiveBatchDelayMs: 1000,
+      });
+      const asked = () => receives().map((input): unknown => input.MaxNumberOfMessages);
+      consumer.start();
+      await flushPromises();
+      expect(asked()).toEqual([2, 2, 1]);
+      polls.pending[0].respond([message('a'), message('b')]);
+      polls.pending[1].respond([message('c'), message('d')]);
+      polls.pending[2].respond([]);
+      await flushPromises();
+      expect(handlers.running()).toEqual(['a', 'b', 'c', 'd']);
+      // Room for one in the prefetch, nothing prefetched, but four handled: room for a batch
+      // comes soon, so it waits for that (here, for the delay).
+      await jest.advanceTimersByTimeAsync(999);
+      expect(asked()).toEqual([2, 2, 1]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(asked()).toEqual([2, 2, 1, 1]);
+
+      polls.pending[3].respond([]);
+      for (const id of ['a', 'b', 'c', 'd']) handlers.finish(id);
+      await consumer.stop(1000);
+    });
+
     it('refills an empty prefetch at once, though for less than a batch', async () => {
       const { consumer, polls, handlers, receives } = consumerOf({
         concurrency: 3,
@@ -559,8 +649,8 @@ describe('SqsConsumer', () => {
       polls.pending[0].respond([message('a'), message('b'), message('c')]);
       await flushPromises();
       expect(handlers.running()).toEqual(['a', 'b', 'c']);
-      // Every slot busy, room for one in the prefetch, nothing prefetched: it is asked for at
-      // once, not after the delay.
+      // Every slot busy (fewer than two batches), room for one in the prefetch, nothing
+      // prefetched: it is asked for at once, not after the delay.
       expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([3, 1]);
 
       for (const id of ['a', 'b', 'c']) handlers.finish(id);
