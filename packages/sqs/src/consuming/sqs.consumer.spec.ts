@@ -59,6 +59,8 @@ function consumerOf(
       .inputsOf('ChangeMessageVisibilityCommand')
       .map((input) => [input.ReceiptHandle as string, input.VisibilityTimeout as number]);
   const receives = () => sqs.inputsOf('ReceiveMessageCommand');
+  /** MaxNumberOfMessages of every ReceiveMessage so far. */
+  const asked = () => receives().map((input) => input.MaxNumberOfMessages as number);
   /** Starts the consumer and answers its first long poll with `messages`. */
   const startWith = async (messages: Sqs.Message[]): Promise<void> => {
     consumer.start();
@@ -82,6 +84,7 @@ function consumerOf(
     deleted,
     visibility,
     receives,
+    asked,
     startWith,
     stopWhileRunning,
   };
@@ -107,12 +110,12 @@ describe('SqsConsumer', () => {
 
   describe('slots', () => {
     it('starts ceil(concurrency / batchSize) pollers that together ask for at most the free slots', async () => {
-      const { consumer, receives } = consumerOf({ concurrency: 25, batchSize: 10 });
+      const { consumer, receives, asked } = consumerOf({ concurrency: 25, batchSize: 10 });
 
       consumer.start();
       await flushPromises();
 
-      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([10, 10, 5]);
+      expect(asked()).toEqual([10, 10, 5]);
       expect(receives()[0]).toEqual({
         QueueUrl: QUEUE_URL,
         MaxNumberOfMessages: 10,
@@ -390,7 +393,7 @@ describe('SqsConsumer', () => {
 
   describe('prefetch', () => {
     it('receives that many ahead while every slot runs, keeps them invisible, and starts them as slots free', async () => {
-      const { consumer, polls, handlers, receives, visibility } = consumerOf({
+      const { consumer, polls, handlers, receives, visibility, asked } = consumerOf({
         concurrency: 2,
         batchSize: 2,
         prefetch: 2,
@@ -399,7 +402,7 @@ describe('SqsConsumer', () => {
       });
       consumer.start();
       await flushPromises();
-      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([2, 2]);
+      expect(asked()).toEqual([2, 2]);
 
       polls.pending[0].respond([message('a'), message('b')]);
       polls.pending[1].respond([message('c'), message('d')]);
@@ -503,13 +506,12 @@ describe('SqsConsumer', () => {
     });
 
     it('waits up to receiveBatchDelayMs for room for a whole batch while prefetched messages wait', async () => {
-      const { consumer, polls, handlers, receives } = consumerOf({
+      const { consumer, polls, handlers, asked } = consumerOf({
         concurrency: 1,
         batchSize: 2,
         prefetch: 3,
         receiveBatchDelayMs: 25,
       });
-      const asked = () => receives().map((input): unknown => input.MaxNumberOfMessages);
       consumer.start();
       await flushPromises();
       polls.pending[0].respond([message('a'), message('b')]);
@@ -548,12 +550,11 @@ describe('SqsConsumer', () => {
     });
 
     it('waits up to receiveBatchDelayMs for room for a batch while two batches are handled', async () => {
-      const { consumer, polls, handlers, receives } = consumerOf({
+      const { consumer, polls, handlers, asked } = consumerOf({
         concurrency: 6,
         batchSize: 2,
         receiveBatchDelayMs: 25,
       });
-      const asked = () => receives().map((input): unknown => input.MaxNumberOfMessages);
       consumer.start();
       await flushPromises();
       polls.pending[0].respond([message('a'), message('b')]);
@@ -590,7 +591,7 @@ describe('SqsConsumer', () => {
     });
 
     it('asks for a freed slot at once while fewer than two batches are handled', async () => {
-      const { consumer, polls, handlers, receives } = consumerOf({
+      const { consumer, polls, handlers, asked } = consumerOf({
         concurrency: 4,
         batchSize: 2,
         receiveBatchDelayMs: 1000,
@@ -602,7 +603,7 @@ describe('SqsConsumer', () => {
       await flushPromises();
       handlers.finish('a');
       await flushPromises();
-      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([2, 2, 1]);
+      expect(asked()).toEqual([2, 2, 1]);
 
       polls.pending[2].respond([]);
       for (const id of ['b', 'c', 'd']) handlers.finish(id);
@@ -610,13 +611,12 @@ describe('SqsConsumer', () => {
     });
 
     it('with an empty prefetch, still waits for room for a batch while two batches are handled', async () => {
-      const { consumer, polls, handlers, receives } = consumerOf({
+      const { consumer, polls, handlers, asked } = consumerOf({
         concurrency: 4,
         batchSize: 2,
         prefetch: 1,
         receiveBatchDelayMs: 1000,
       });
-      const asked = () => receives().map((input): unknown => input.MaxNumberOfMessages);
       consumer.start();
       await flushPromises();
       expect(asked()).toEqual([2, 2, 1]);
@@ -638,7 +638,7 @@ describe('SqsConsumer', () => {
     });
 
     it('refills an empty prefetch at once, though for less than a batch', async () => {
-      const { consumer, polls, handlers, receives } = consumerOf({
+      const { consumer, polls, handlers, asked } = consumerOf({
         concurrency: 3,
         batchSize: 3,
         prefetch: 1,
@@ -651,7 +651,7 @@ describe('SqsConsumer', () => {
       expect(handlers.running()).toEqual(['a', 'b', 'c']);
       // Every slot busy (fewer than two batches), room for one in the prefetch, nothing
       // prefetched: it is asked for at once, not after the delay.
-      expect(receives().map((input): unknown => input.MaxNumberOfMessages)).toEqual([3, 1]);
+      expect(asked()).toEqual([3, 1]);
 
       for (const id of ['a', 'b', 'c']) handlers.finish(id);
       await consumer.stop(1000);
