@@ -80,9 +80,10 @@ type Settled = 'done' | 'retry' | 'dropped';
 /**
  * Consumes one SQS queue: long-polls while it holds fewer than `concurrency` + `prefetch`
  * messages (while prefetched ones wait or two batches are being handled, once there is room for a
- * batch or `receiveBatchDelayMs` has passed), runs every handler of the queue that takes the event (`concurrency` messages at a
- * time), extends visibility from receipt until they are done, then deletes (batched), schedules a
- * retry with ChangeMessageVisibility, or dead-letters with the reason.
+ * batch or `receiveBatchDelayMs` has passed), runs every handler of the queue that takes the event
+ * (`concurrency` messages at a time), extends visibility from receipt until they are done, then
+ * deletes (batched), schedules a retry with ChangeMessageVisibility, or dead-letters with the
+ * reason.
  * A failing handler or a broker error never ends the loop; broker errors back off.
  */
 export class SqsConsumer {
