@@ -169,7 +169,8 @@ describe.each(SNS_SQS_EMULATORS)('SQS consumer on %s', (emulator) => {
     const sqsClient = new SQSClient(awsTestConfig(emulator));
     sqsClient.middlewareStack.add(
       (next, context) => (args) => {
-        if (context.commandName === 'ChangeMessageVisibilityCommand') visibilityChanges++;
+        // The heartbeat of a received batch: one call for its messages still held.
+        if (context.commandName === 'ChangeMessageVisibilityBatchCommand') visibilityChanges++;
         return next(args);
       },
       { step: 'initialize' },

@@ -53,11 +53,18 @@ function consumerOf(
       .inputsOf('DeleteMessageBatchCommand')
       .flatMap((input) => input.Entries as Array<{ ReceiptHandle: string }>)
       .map((entry) => entry.ReceiptHandle);
-  /** [receipt handle, visibility timeout] of every ChangeMessageVisibility so far. */
+  /**
+   * [receipt handle, visibility timeout] of every visibility change so far, in order: each
+   * ChangeMessageVisibility (retries) and each entry of a ChangeMessageVisibilityBatch (heartbeats).
+   */
   const visibility = (): Array<[string, number]> =>
-    sqs
-      .inputsOf('ChangeMessageVisibilityCommand')
-      .map((input) => [input.ReceiptHandle as string, input.VisibilityTimeout as number]);
+    sqs.calls
+      .flatMap((call): Array<Record<string, unknown>> => {
+        if (call.name === 'ChangeMessageVisibilityCommand') return [call.input];
+        if (call.name !== 'ChangeMessageVisibilityBatchCommand') return [];
+        return call.input.Entries as Array<Record<string, unknown>>;
+      })
+      .map((change) => [change.ReceiptHandle as string, change.VisibilityTimeout as number]);
   const receives = () => sqs.inputsOf('ReceiveMessageCommand');
   /** MaxNumberOfMessages of every ReceiveMessage so far. */
   const asked = () => receives().map((input) => input.MaxNumberOfMessages as number);
@@ -810,6 +817,69 @@ describe('SqsConsumer', () => {
         await consumer.stop(1000);
       },
     );
+
+    it("extends a batch's messages in one call per heartbeat, for those still held", async () => {
+      const { consumer, sqs, startWith, handlers } = consumerOf({ visibilityTimeoutSeconds: 4 });
+      const heartbeats = () =>
+        sqs
+          .inputsOf('ChangeMessageVisibilityBatchCommand')
+          .map((input) =>
+            (input.Entries as Array<{ ReceiptHandle: string }>).map((entry) => entry.ReceiptHandle),
+          );
+      await startWith([message('a'), message('b'), message('c')]);
+
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(heartbeats()).toEqual([['handle-a', 'handle-b', 'handle-c']]);
+      handlers.finish('b');
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(heartbeats()).toEqual([
+        ['handle-a', 'handle-b', 'handle-c'],
+        ['handle-a', 'handle-c'],
+      ]);
+      // No ChangeMessageVisibility of their own: one call per batch.
+      expect(sqs.inputsOf('ChangeMessageVisibilityCommand')).toEqual([]);
+
+      handlers.finish('a');
+      handlers.finish('c');
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(heartbeats()).toHaveLength(2);
+      await consumer.stop(1000);
+    });
+
+    it('logs the messages a heartbeat could not extend, with the reason redacted', async () => {
+      const { consumer, sqs, startWith, handlers } = consumerOf({ visibilityTimeoutSeconds: 2 });
+      sqs.answers.ChangeMessageVisibilityBatchCommand = () => ({
+        Successful: [{ Id: '0' }],
+        Failed: [
+          {
+            Id: '1',
+            Code: 'ReceiptHandleIsInvalid',
+            SenderFault: true,
+            Message: 'expired for https://user:hunter2@sqs.example',
+          },
+        ],
+      });
+      await startWith([message('a'), message('b')]);
+      await jest.advanceTimersByTimeAsync(1000);
+      const warned = () => logs.warn.mock.calls.map(([text]) => String(text));
+      expect(warned().filter((text) => text.startsWith('Could not extend'))).toEqual([
+        expect.stringContaining('of message b: expired for'),
+      ]);
+      expect(warned().join('\n')).not.toContain('hunter2');
+
+      sqs.answers.ChangeMessageVisibilityBatchCommand = () => {
+        throw new Error('connect ECONNREFUSED');
+      };
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(warned().filter((text) => text.startsWith('Could not extend'))).toEqual([
+        expect.stringContaining('of message b: expired for'),
+        expect.stringContaining('of message(s) a, b: connect ECONNREFUSED'),
+      ]);
+
+      handlers.finish('a');
+      handlers.finish('b');
+      await consumer.stop(1000);
+    });
 
     it('keeps a draining message invisible until it settles, and lets go at the drain deadline', async () => {
       const { consumer, startWith, handlers, visibility } = consumerOf({

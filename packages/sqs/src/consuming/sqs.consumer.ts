@@ -227,11 +227,14 @@ export class SqsConsumer {
    * any order to keep, so only queues named `*.fifo` are grouped.
    */
   private dispatch(messages: Sqs.Message[]): void {
+    // An empty receive (the long poll's wait ended) starts no heartbeat, which nothing would end.
+    if (messages.length === 0) return;
     const groups = new Map<string, Promise<Settled>>();
+    // Kept invisible from their receipt: a message may wait for a slot, or behind its group,
+    // before its handlers run, and a wait must not eat into the time they have.
+    const letGoOf = this.keepVisible(messages);
     for (const message of messages) {
-      // Kept invisible from its receipt: it may wait for a slot, or behind its group, before its
-      // handlers run, and a wait must not eat into the time they have.
-      const letGo = this.keepVisible(message);
+      const letGo = letGoOf(message);
       const group = this.fifo ? message.Attributes?.MessageGroupId : undefined;
       if (group === undefined) {
         this.track(this.inSlot(message, letGo));
@@ -458,33 +461,55 @@ export class SqsConsumer {
   }
 
   /**
-   * Extends the visibility of a message every half timeout until the returned function is called
-   * (once or more), or the drain deadline passes.
+   * Extends the visibility of a received batch's messages every half timeout, in one
+   * ChangeMessageVisibilityBatch call for those still held, until each is let go through the
+   * function `letGoOf` gives for it (called once or more), or the drain deadline passes. Received
+   * together, the messages' extensions are due together: one timer and one call per batch instead
+   * of one per message.
    */
-  private keepVisible(message: Sqs.Message): () => void {
-    const { client, queueUrl, options } = this.config;
-    const every = Math.max(1000, (options.visibilityTimeoutSeconds * 1000) / 2);
+  private keepVisible(messages: readonly Sqs.Message[]): (message: Sqs.Message) => () => void {
+    const held = new Set(messages);
+    const every = Math.max(1000, (this.config.options.visibilityTimeoutSeconds * 1000) / 2);
     // Also while the consumer drains: a message completed during the drain must not come back.
-    const heartbeat = setInterval(() => {
-      client
-        .send(
-          new Sqs.ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrl,
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: options.visibilityTimeoutSeconds,
-          }),
-        )
-        .catch((error: unknown) =>
-          this.logger.warn(
-            `Could not extend the visibility of message ${message.MessageId}: ${redactSecrets((error as Error).message)}`,
-          ),
-        );
-    }, every);
+    const heartbeat = setInterval(() => this.extendVisibility([...held]), every);
     this.heartbeats.add(heartbeat);
-    return () => {
+    return (message) => () => {
+      if (!held.delete(message) || held.size > 0) return;
       clearInterval(heartbeat);
       this.heartbeats.delete(heartbeat);
     };
+  }
+
+  /** One heartbeat of `messages` (at most a batch, so one call); failures are logged, not thrown. */
+  private extendVisibility(messages: readonly Sqs.Message[]): void {
+    const { client, queueUrl, options } = this.config;
+    client
+      .send(
+        new Sqs.ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: options.visibilityTimeoutSeconds,
+          })),
+        }),
+      )
+      .then(
+        ({ Failed }) => {
+          for (const failed of Failed ?? []) {
+            const reason = redactSecrets(failed.Message ?? failed.Code ?? 'no reason given');
+            this.logger.warn(
+              `Could not extend the visibility of message ${messages[Number(failed.Id)]?.MessageId}: ${reason}`,
+            );
+          }
+        },
+        (error: unknown) =>
+          this.logger.warn(
+            `Could not extend the visibility of message(s) ` +
+              `${messages.map((message) => message.MessageId).join(', ')}: ` +
+              redactSecrets((error as Error).message),
+          ),
+      );
   }
 
   /** A FIFO message behind a retried one of its group: back with it, this receive not an attempt. */
